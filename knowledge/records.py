@@ -17,6 +17,7 @@ class Turn(BaseModel):
     ts: datetime | None = None
     objections: list[str] = Field(default_factory=list, description="filled by tagging")
     signals: list[str] = Field(default_factory=list, description="filled by tagging")
+    act: str | None = Field(default=None, description="customer dialogue act when known (see taxonomy.ACTS)")
 
     @field_validator("text")
     @classmethod
@@ -55,5 +56,5 @@ class DealRecord(BaseModel):
 
     def content_hash(self) -> str:
         """Stable fingerprint so re-ingesting the same record adds nothing."""
-        payload = self.model_dump(mode="json", exclude={"turns": {"__all__": {"objections", "signals"}}})
+        payload = self.model_dump(mode="json", exclude={"turns": {"__all__": {"objections", "signals", "act"}}})
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]

@@ -22,6 +22,22 @@ DECISION_SIGNALS: tuple[str, ...] = (
     "competitor_trial", "timeline_set", "next_step_agreed",
 )
 
+# What a simulated (or real) customer does in one turn; the dialogue policy picks one, a realizer words it.
+ACTS: tuple[str, ...] = (
+    "greet", "raise_objection", "press_objection", "drop_objection", "ask_question", "reveal_fact",
+    "buying_signal", "agree_next_step", "stall", "end_call", "small_talk",
+)
+
+INDUSTRIES: tuple[str, ...] = (
+    "saas", "medical_devices", "fmcg", "education", "building_materials",
+    "manufacturing_erp", "cross_border_ecommerce", "financial_outsourcing", "insurance",
+)
+INDUSTRY_LABELS_ZH = {
+    "saas": "SaaS软件", "medical_devices": "医疗器械", "fmcg": "快消", "education": "教育",
+    "building_materials": "建材", "manufacturing_erp": "ERP/制造", "cross_border_ecommerce": "跨境电商",
+    "financial_outsourcing": "金融外包", "insurance": "保险",
+}
+
 SEGMENTS: tuple[str, ...] = ("individual", "smb", "ka")
 SEGMENT_LABELS_ZH = {"individual": "个体户", "smb": "中小企", "ka": "KA"}
 
