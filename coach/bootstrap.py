@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from knowledge.settings import ensure_home, get_settings
-
 from coach.database import init_db
 from coach.users import ensure_demo_users
+from knowledge.settings import ensure_home, get_settings
 
 
 def initialise(progress: bool = True) -> dict:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from coach import tables as coach_tables
 from knowledge import tables as knowledge_tables
 from knowledge.db import apply_migrations, get_engine
 from scenarios import tables as scenario_tables
-
-from coach import tables as coach_tables
 
 
 def all_migrations():

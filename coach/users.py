@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import bcrypt
-from knowledge.db import session
 from sqlmodel import select
 
 from coach.tables import ROLES, User
+from knowledge.db import session
 
 
 class UserError(ValueError):

@@ -1,0 +1,140 @@
+"""The turn loop: grade the reply -> update the customer's state -> the policy picks an act -> a realizer
+words it. Pure: no database here (coach.practice persists), so every step is testable and replayable."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from coach.roleplay.persona_view import PersonaView
+from coach.roleplay.policy import (
+    HiddenObjection,
+    PolicyConfig,
+    ReplySignal,
+    asks_question,
+    choose_act,
+    update_state,
+)
+from coach.roleplay.realizer import OfflineRealizer, Realizer, RealizeRequest, RealizerEvent, fingerprint
+from coach.roleplay.state import Act, CustomerState
+
+# grade(customer_line, reply, objection, lang, weights, persona) -> a Grade with score/steps/anti_patterns
+GradeFn = Callable[[str, str, str | None, str, dict[str, float] | None, PersonaView], Any]
+
+
+class Setup(BaseModel):
+    """What the engine needs from a scenario and persona."""
+
+    scenario_id: str
+    lang: str = "zh"
+    objections: list[HiddenObjection] = Field(default_factory=list)
+    max_turns: int = 12
+    intensity: float = 0.5
+    weights: dict[str, float] | None = None
+    hints: bool = True
+
+    model_config = {"arbitrary_types_allowed": True}
+
+
+class TurnResult(BaseModel):
+    reply: str
+    grade: dict[str, Any]
+    act: Act
+    customer_text: str
+    notices: list[str] = Field(default_factory=list)
+    state: CustomerState
+    latency_ms: float = 0.0
+    ended: bool = False
+
+
+def _signal(grade: Any, reply: str) -> ReplySignal:
+    steps = getattr(grade, "steps", {}) or {}
+    return ReplySignal(
+        score=float(getattr(grade, "score", 0)),
+        steps=frozenset(k for k, v in steps.items() if v),
+        anti_patterns=frozenset(getattr(grade, "anti_patterns", []) or []),
+        asks_question=asks_question(reply),
+        text=reply,
+    )
+
+
+def _dump(grade: Any) -> dict[str, Any]:
+    return grade.model_dump(mode="json") if hasattr(grade, "model_dump") else dict(grade)
+
+
+class RolePlayEngine:
+    """Drives one simulated customer; collaborators are injected so tests and the LLM path swap them."""
+
+    def __init__(self, grade: GradeFn, realizer: Realizer | None = None, fallback: Realizer | None = None):
+        self.grade = grade
+        self.realizer = realizer or OfflineRealizer()
+        self.fallback = fallback or (self.realizer if isinstance(self.realizer, OfflineRealizer) else OfflineRealizer())
+
+    def config(self, setup: Setup, persona: PersonaView) -> PolicyConfig:
+        return PolicyConfig(max_turns=setup.max_turns, intensity=setup.intensity, facts=list(persona.facts))
+
+    def open(self, setup: Setup, persona: PersonaView, seed: int) -> tuple[CustomerState, Act, str]:
+        """The customer's first line (usually the scenario's first objection)."""
+        state = CustomerState(pending=[o.type for o in setup.objections])
+        rng = random.Random(f"{seed}:open")
+        act = choose_act(state, None, setup.objections, self.config(setup, persona), rng)
+        text, _ = self.realizer.realize(RealizeRequest(act=act, persona=persona, state=state, seed=seed))
+        self._remember(state, act, text)
+        return state, act, text
+
+    def stream_step(self, setup: Setup, persona: PersonaView, state: CustomerState, seed: int,
+                    history: list[tuple[str, str]], reply: str) -> Iterator[RealizerEvent | TurnResult]:
+        """Grade and answer one reply; yields realizer events while the customer 'speaks', then the result."""
+        started = time.perf_counter()
+        state = state.model_copy(deep=True)
+        customer_line = next((t for s, t in reversed(history) if s == "customer"), "")
+        objection = state.active
+        grade = self.grade(customer_line, reply, objection, setup.lang, setup.weights, persona)
+        signal = _signal(grade, reply)
+        severity = {o.type: o.severity for o in setup.objections}
+        cfg = self.config(setup, persona)
+        resolved = update_state(state, signal, severity, cfg)
+        rng = random.Random(f"{seed}:{state.turn}")
+        act = choose_act(state, signal, setup.objections, cfg, rng, just_resolved=resolved)
+        if act.fact and act.fact not in state.revealed:
+            state.revealed.append(act.fact)
+        request = RealizeRequest(act=act, persona=persona, state=state, seed=seed,
+                                 history=[*history, ("trainee", reply)], trainee_reply=reply)
+        text, notices = "", []
+        for event in self.realizer.stream(request):
+            if event.kind == "delta":
+                text += event.text
+            elif event.kind == "reset":
+                text = ""
+            elif event.kind == "notice":
+                notices.append(event.text)
+            yield event
+        if not text.strip():
+            text, _ = self.fallback.realize(request)
+            yield RealizerEvent(kind="reset")
+            yield RealizerEvent(kind="delta", text=text)
+        self._remember(state, act, text)
+        if act.kind in {"end_call", "agree_next_step"}:
+            state.ended = True
+            state.end_reason = "next_step" if act.kind == "agree_next_step" else (
+                "patience" if "patience" in act.reason else "max_turns" if "maximum" in act.reason else "unhandled")
+        yield TurnResult(reply=reply, grade=_dump(grade), act=act, customer_text=text, notices=notices, state=state,
+                         latency_ms=(time.perf_counter() - started) * 1000, ended=state.ended)
+
+    def step(self, setup: Setup, persona: PersonaView, state: CustomerState, seed: int,
+             history: list[tuple[str, str]], reply: str) -> TurnResult:
+        result = None
+        for item in self.stream_step(setup, persona, state, seed, history, reply):
+            if isinstance(item, TurnResult):
+                result = item
+        assert result is not None
+        return result
+
+    @staticmethod
+    def _remember(state: CustomerState, act: Act, text: str) -> None:
+        state.last_act = act
+        state.used_lines.append(fingerprint(text))

@@ -1,0 +1,43 @@
+"""The facts a realizer needs about the customer, flattened from a persona so wording code stays simple."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class PersonaView(BaseModel):
+    name: str
+    title: str = ""
+    company: str = ""
+    industry: str = ""
+    segment: str = ""
+    lang: str = "zh"
+    gender: str = "female"
+    competitor: str = ""
+    budget: str = ""
+    products: list[str] = Field(default_factory=list)
+    pain: str = ""
+    decision_maker: str = ""
+    timeline: str = ""
+    temperament: str = ""
+    style: str = ""
+    facts: dict[str, str] = Field(default_factory=dict)  # fact key -> wording, revealed when asked well
+
+    def slots(self) -> dict[str, str]:
+        zh = self.lang == "zh"
+        return {
+            "name": self.name,
+            "company": self.company or ("我们公司" if zh else "our company"),
+            "competitor": self.competitor or ("现在的供应商" if zh else "our current vendor"),
+            "budget": self.budget or ("不多" if zh else "limited"),
+            "product": (self.products[0] if self.products else ("你们的产品" if zh else "your product")),
+            "decision_maker": self.decision_maker or ("老板" if zh else "my boss"),
+            "timeline": self.timeline or ("下个季度" if zh else "next quarter"),
+            "pain": self.pain or ("效率低" if zh else "slow processes"),
+        }
+
+    def fill(self, template: str) -> str:
+        try:
+            return template.format(**self.slots())
+        except (KeyError, IndexError, ValueError):
+            return template

@@ -1,0 +1,147 @@
+"""The dialogue policy: explicit, testable rules that pick the customer's next act from its state.
+
+Wording is not decided here (that is the realizer's job), so the same rules drive the offline and the
+LLM customer, and a test can check "poor handling gets pressed, good handling gets dropped" directly.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from coach.roleplay.state import Act, CustomerState
+
+# Which persona fact answers a good question asked while an objection is open.
+FACT_FOR_OBJECTION = {
+    "price": "budget", "budget": "budget", "competitor": "current_vendor", "need": "pain_points",
+    "authority": "decision_chain", "timing": "timeline", "trust": "pain_points", "terms": "budget",
+    "implementation": "pain_points", "stall": "decision_chain",
+}
+
+
+@dataclass(frozen=True)
+class ReplySignal:
+    """What the policy needs to know about one graded trainee reply."""
+
+    score: float
+    steps: frozenset[str] = frozenset()
+    anti_patterns: frozenset[str] = frozenset()
+    asks_question: bool = False
+    text: str = ""
+
+    @property
+    def clarifies(self) -> bool:
+        return "clarify" in self.steps or self.asks_question
+
+    @property
+    def advances(self) -> bool:
+        return "advance" in self.steps
+
+
+@dataclass(frozen=True)
+class HiddenObjection:
+    type: str
+    trigger: str = "always"  # always | after_turn:N | mention:词1|word2 | on_advance
+    severity: float = 0.5
+
+
+@dataclass
+class PolicyConfig:
+    max_turns: int = 12
+    intensity: float = 0.5  # scenario intensity: raises the bar to resolve an objection
+    max_presses: int = 3
+    agree_trust: float = 0.55
+    buying_trust: float = 0.62
+    facts: list[str] = field(default_factory=list)  # persona fact keys available to reveal
+
+
+_QUESTION = re.compile(r"[?？]|吗|呢|哪些|多少|什么|怎么|是否|能否|\b(what|how|which|when|who|could you|would you)\b", re.I)
+
+
+def asks_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
+
+
+def resolve_threshold(severity: float, intensity: float) -> float:
+    """Score a reply needs to settle an objection: 55 for a mild one, up to ~85 for a severe, intense one."""
+    return 55 + 20 * severity + 10 * intensity
+
+
+def trigger_fires(trigger: str, state: CustomerState, signal: ReplySignal | None) -> bool:
+    """Evaluate a hidden objection's trigger; unknown triggers fire, so no objection is lost."""
+    kind, _, arg = (trigger or "always").partition(":")
+    kind = kind.strip().lower()
+    if kind == "after_turn":
+        return state.turn >= int(arg or 0)
+    if kind == "mention":
+        text = (signal.text if signal else "").lower()
+        return any(word and word.lower() in text for word in arg.split("|"))
+    if kind == "on_advance":
+        return bool(signal and signal.advances)
+    return True
+
+
+def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, float], cfg: PolicyConfig) -> bool:
+    """Apply one graded reply to trust, patience and the active objection; True when it was resolved now."""
+    state.turn += 1
+    state.trust += (signal.score - 60) / 250 - 0.05 * len(signal.anti_patterns) + (0.03 if signal.clarifies else 0)
+    state.patience -= 0.06 + (0.12 if signal.score < 40 else 0) + 0.05 * len(signal.anti_patterns)
+    state.patience += 0.04 if signal.score >= 75 else 0
+    state.trust = min(1.0, max(0.0, state.trust))
+    state.patience = min(1.0, max(0.0, state.patience))
+    if signal.advances:
+        state.asked_for_next_step = True
+    active = state.active
+    if active is None:
+        return False
+    if signal.score >= resolve_threshold(severity.get(active, 0.5), cfg.intensity):
+        state.resolved.append(active)
+        state.active = None
+        return True
+    state.presses[active] = state.presses.get(active, 0) + 1
+    if state.presses[active] >= 2 and signal.score < 40 and active not in state.escalated:
+        state.escalated.append(active)
+    return False
+
+
+def choose_act(state: CustomerState, signal: ReplySignal | None, objections: list[HiddenObjection],
+               cfg: PolicyConfig, rng: random.Random, just_resolved: bool = False) -> Act:
+    """Pick the next act. Order matters and is the policy: patience, limits, the open objection, new
+    objections whose trigger fires, then the goal (next step), then small moves."""
+    unrevealed = [f for f in cfg.facts if f not in state.revealed]
+    if signal is not None and state.patience <= 0.0:
+        return Act(kind="end_call", reason="patience ran out")
+    if signal is not None and state.turn >= cfg.max_turns:
+        return Act(kind="end_call", reason="maximum turns reached")
+    if just_resolved and state.last_act is not None:
+        return Act(kind="drop_objection", objection=state.last_act.objection, reason="handled well enough")
+    if state.active:
+        presses = state.presses.get(state.active, 0)
+        fact = FACT_FOR_OBJECTION.get(state.active)
+        if signal is not None and signal.clarifies and fact in unrevealed and signal.score >= 35:
+            return Act(kind="reveal_fact", objection=state.active, fact=fact, reason="a good question was asked")
+        if presses >= cfg.max_presses and state.trust < 0.25:
+            return Act(kind="end_call", objection=state.active, reason="objection never handled")
+        intensity = min(1.0, 0.4 + 0.2 * presses + (0.2 if state.active in state.escalated else 0))
+        return Act(kind="press_objection", objection=state.active, intensity=intensity, reason="handled poorly")
+    by_type = {o.type: o for o in objections}
+    for pending in list(state.pending):
+        objection = by_type.get(pending, HiddenObjection(pending))
+        after_drop = state.last_act is not None and state.last_act.kind == "drop_objection"
+        if trigger_fires(objection.trigger, state, signal) or not after_drop:
+            state.pending.remove(pending)
+            state.raised.append(pending)
+            state.active = pending
+            return Act(kind="raise_objection", objection=pending, intensity=objection.severity,
+                       reason=f"hidden objection ({objection.trigger})")
+    if signal is not None and signal.advances:
+        if state.trust >= cfg.agree_trust:
+            state.next_step_agreed = True
+            return Act(kind="agree_next_step", reason="trust high enough and a next step proposed")
+        return Act(kind="stall", reason="next step proposed before trust was earned")
+    if state.trust >= cfg.buying_trust:
+        return Act(kind="buying_signal", reason="trust is high")
+    if signal is not None and signal.clarifies and unrevealed:
+        return Act(kind="reveal_fact", fact=rng.choice(unrevealed), reason="a question was asked")
+    return Act(kind=rng.choice(["ask_question", "ask_question", "stall"]), reason="waiting to be convinced")
