@@ -38,7 +38,6 @@ def serve(
 ) -> None:
     """Start the web app (Gradio) on http://127.0.0.1:7860. Example: coach serve --port 7861"""
     from knowledge.settings import get_settings
-
     from ui.server import run_server
 
     settings = get_settings()
