@@ -1,0 +1,169 @@
+"""Hybrid retrieval: dense vectors (our embedder + a VectorStore) and BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from knowledge.embeddings import Embedder, get_embedder
+from knowledge.index.bm25 import BM25Index
+from knowledge.index.docs import TurnDoc, turn_docs
+from knowledge.index.tokenize import tokenize
+from knowledge.index.vector import VectorStore, get_vector_store
+from knowledge.records import DealRecord
+from knowledge.settings import get_settings
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: ranks matter, raw scores do not
+MODES = ("hybrid", "dense", "bm25")
+
+
+class Hit(BaseModel):
+    """One retrieved turn; ``score`` is the fused score (or the single ranker's in dense/bm25 mode)."""
+
+    doc_id: str
+    deal_id: str
+    turn_idx: int
+    text: str
+    speaker: str
+    score: float
+    metadata: dict
+
+
+class HybridIndex:
+    """Dense + BM25 over deal turns. Pass the embedder, vector store and BM25 index in; tests pass fakes."""
+
+    def __init__(self, store: VectorStore, bm25: BM25Index, embedder: Embedder | None = None) -> None:
+        self.store = store
+        self.bm25 = bm25
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder()
+        return self._embedder
+
+    def add_records(self, records: Iterable[DealRecord], batch_size: int = 128) -> int:
+        """Index every turn of these deals (replacing earlier versions); returns the number of turns."""
+        records = list(records)
+        stale = self._stale_ids(records)
+        docs = [d for r in records for d in turn_docs(r)]
+        for start in range(0, len(docs), batch_size):
+            self._add_docs(docs[start:start + batch_size])
+        if stale:
+            self.store.delete(stale)
+            self.bm25.delete(stale)
+        return len(docs)
+
+    def _add_docs(self, docs: Sequence[TurnDoc]) -> None:
+        vectors = self.embedder.embed([d.text for d in docs], kind="passage")
+        self.store.add([d.doc_id for d in docs], vectors, [d.text for d in docs], [d.metadata for d in docs])
+        self.bm25.add(docs)
+
+    def _stale_ids(self, records: Sequence[DealRecord]) -> list[str]:
+        """Turns a deal had before but not any more (a re-ingested deal got shorter)."""
+        stale = []
+        for r in records:
+            idx = len(r.turns)
+            while self.bm25.get(f"{r.deal_id}#{idx}") is not None:
+                stale.append(f"{r.deal_id}#{idx}")
+                idx += 1
+        return stale
+
+    def flush(self) -> None:
+        """Persist the BM25 matrix (the vector store persists itself)."""
+        self.bm25.save()
+
+    def search(self, query: str, k: int = 5, filters: dict | None = None, kind: str = "query",
+               mode: str = "hybrid") -> list[Hit]:
+        """The k turns most like ``query``, filtered by metadata (equality or ``{"$in": [...]}``)."""
+        return self.search_many([query], k=k, filters=filters, kind=kind, mode=mode)[0]
+
+    def search_many(self, queries: Sequence[str], k: int = 5, filters: dict | None = None, kind: str = "query",
+                    mode: str = "hybrid") -> list[list[Hit]]:
+        """Batch form of :meth:`search`: one embedding call and one vector-store call for all queries."""
+        if mode not in MODES:
+            raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+        if not queries:
+            return []
+        depth = max(4 * k, 30)
+        dense = [[] for _ in queries]
+        sparse = [[] for _ in queries]
+        if mode in ("hybrid", "dense"):
+            vectors = self.embedder.embed(list(queries), kind=kind)
+            dense = self.store.query(vectors, depth, filters)
+        if mode in ("hybrid", "bm25"):
+            sparse = self.bm25.search([tokenize(q) for q in queries], depth, filters)
+        return [self._fuse(d, s, k) for d, s in zip(dense, sparse, strict=True)]
+
+    def _fuse(self, dense, sparse, k: int) -> list[Hit]:
+        scores: dict[str, float] = {}
+        found: dict[str, tuple[str, dict]] = {}
+        for rank, match in enumerate(dense):
+            scores[match.doc_id] = scores.get(match.doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            found[match.doc_id] = (match.text, match.metadata)
+        for rank, (doc_id, _score) in enumerate(sparse):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            if doc_id not in found:
+                entry = self.bm25.get(doc_id)
+                found[doc_id] = (entry["text"], entry["meta"])
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        return [
+            Hit(doc_id=doc_id, deal_id=str(found[doc_id][1]["deal_id"]), turn_idx=int(found[doc_id][1]["turn_idx"]),
+                text=found[doc_id][0], speaker=str(found[doc_id][1]["speaker"]), score=score,
+                metadata=dict(found[doc_id][1]))
+            for doc_id, score in ranked
+        ]
+
+
+def collection_name(embedder_name: str) -> str:
+    """One collection per embedder (vectors of different models must not mix)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(embedder_name).name).strip("-._") or "model"
+    return f"turns-{slug}"[:60]
+
+
+def open_index(folder: Path, embedder: Embedder | None = None, store: VectorStore | None = None) -> HybridIndex:
+    """A HybridIndex whose Chroma and BM25 data live under ``folder`` (evals build throwaway ones)."""
+    name = embedder.name if embedder else get_settings().embedder
+    store = store or get_vector_store("chroma", collection=collection_name(name), path=Path(folder) / "chroma")
+    return HybridIndex(store, BM25Index(Path(folder) / "bm25" / collection_name(name)), embedder)
+
+
+@lru_cache(maxsize=4)
+def _index_for(home: str, embedder_name: str, chroma_host: str | None) -> HybridIndex:
+    settings = get_settings()
+    collection = collection_name(embedder_name)
+    store = get_vector_store("chroma", collection=collection)
+    index = HybridIndex(store, BM25Index(settings.coach_home / "bm25" / collection))
+    if not index.bm25.exists:
+        _rebuild_bm25_from_db(index)
+    return index
+
+
+def get_index() -> HybridIndex:
+    """The shared index for the current COACH_HOME and embedder (cached; rebuilds BM25 from the DB if missing)."""
+    settings = get_settings()
+    return _index_for(str(settings.coach_home), settings.embedder, settings.chroma_host)
+
+
+def _rebuild_bm25_from_db(index: HybridIndex) -> None:
+    """BM25 files lost (or never built) but deals stored: rebuild the keyword side from the deals table."""
+    from sqlalchemy import inspect
+    from sqlmodel import select
+
+    from knowledge.db import get_engine, session
+    from knowledge.tables import DealRow
+
+    if not inspect(get_engine()).has_table("deals"):
+        return
+    with session() as s:
+        rows = s.exec(select(DealRow.record_json)).all()
+    docs = [d for raw in rows for d in turn_docs(DealRecord.model_validate_json(raw))]
+    for start in range(0, len(docs), 1000):
+        index.bm25.add(docs[start:start + 1000])
+    if docs:
+        index.bm25.save()
