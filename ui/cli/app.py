@@ -20,6 +20,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "ui.cli.core",
     "ui.cli.voice",
+    "ui.cli.anonymize",
 ]
 
 

@@ -1,0 +1,3 @@
+from evals.pii.runner import main
+
+main()
