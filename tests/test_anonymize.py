@@ -146,3 +146,8 @@ def test_injected_tagger_is_used_and_ner_can_be_off():
 def test_get_anonymizer_is_cached():
     assert get_anonymizer() is get_anonymizer()
     assert get_anonymizer(mask_amounts=True).mask_amounts
+
+
+def test_wechat_with_id_word_between(anon):
+    assert anon.mask("Add me on WeChat, ID anna_de01, thanks").text == "Add me on WeChat, ID [WECHAT], thanks"
+    assert anon.mask("我的微信 ID：lily2020").text == "我的微信 ID：[微信]"

@@ -8,7 +8,7 @@ from evals.pii import load_split, run_pii_eval
 
 
 def test_corpus_is_large_bilingual_and_well_formed():
-    lines = load_split("dev") + load_split("heldout")
+    lines = load_split("dev") + load_split("heldout") + load_split("heldout_hard")
     assert len(lines) >= 150
     assert {x.lang for x in lines} == {"zh", "en"}
     kinds = [s.kind for x in lines for s in x.spans]
@@ -17,9 +17,9 @@ def test_corpus_is_large_bilingual_and_well_formed():
         assert kinds.count(kind) >= 5, kind
 
 
-@pytest.fixture(scope="module")
-def heldout() -> dict:
-    return run_pii_eval(splits=("heldout",))["heldout"]
+@pytest.fixture(scope="module", params=["heldout", "heldout_hard"])
+def heldout(request) -> dict:
+    return run_pii_eval(splits=(request.param,))[request.param]
 
 
 @pytest.mark.parametrize("kind", ["phone", "email", "id_card", "bank_card"])

@@ -1,4 +1,7 @@
-"""PII eval: a planted-PII bilingual corpus (dev + held-out) and per-kind recall/precision of the Anonymizer.
+"""PII eval: a planted-PII bilingual corpus and per-kind recall/precision of the Anonymizer.
+
+Splits: dev (templated, tuned on), heldout (disjoint templates and values, written before tuning),
+heldout_hard (36 hand-written lines, data/heldout_hard.jsonl, never tuned on).
 
 Run: python -m evals.pii        (scores)      python -m evals.pii.bench   (turns per second)
 """

@@ -46,7 +46,7 @@ _INTL_CUE = re.compile(r"^(?:\+|\(\d)")
 
 WECHAT = re.compile(
     r"(?:微信号?|微信ID|微信id|VX|vx|Vx|WX|wx|Wx|v信|V信|WeChat|Wechat|wechat|weixin)(?:\s*(?:ID|id|号))?"
-    r"\s*(?:[:：是为]|is|：\s*)?\s*(?:是|为)?\s*([A-Za-z][-_A-Za-z0-9]{5,19})" + _NA,
+    r"\s*(?:[:：是为]|is|：\s*)?\s*(?:是|为)?\s*(?:,?\s*(?:ID|id|号)\s*[:：]?\s*)?([A-Za-z][-_A-Za-z0-9]{5,19})" + _NA,
 )
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 PLATE = re.compile(
