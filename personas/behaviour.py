@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -101,9 +102,16 @@ class Behaviour(_Strict):
         """The decision-chain role a title implies; the last role (influencer) when none matches."""
         lowered = (title or "").lower()
         for role in self.roles:
-            if any(k.lower() in lowered for k in role.keywords):
+            if any(_contains(lowered, k.lower()) for k in role.keywords):
                 return role
         return self.roles[-1]
+
+
+def _contains(text: str, keyword: str) -> bool:
+    """Chinese keywords match anywhere; Latin ones only as whole words ("IT" must not match "facility")."""
+    if keyword.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(keyword)}(?![a-z])", text) is not None
+    return keyword in text
 
 
 class NameParts(_Strict):

@@ -94,6 +94,19 @@ class PersonaConstraints(BaseModel):
     decision_cycle: list[DecisionCycle] = Field(default_factory=list)
     temperament: list[Temperament] = Field(default_factory=list)
     has_competitor: bool | None = None
+    role: list[str] = Field(default_factory=list, description="decision-chain roles, e.g. decision_maker")
+    title: str | None = Field(default=None, description="fixed public title, e.g. 院长 or CTO")
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, value: list[str]) -> list[str]:
+        from personas.behaviour import get_behaviour
+
+        known = [r.id for r in get_behaviour().roles]
+        for item in value:
+            if item not in known:
+                raise ValueError(f"unknown role {item!r}; use one of {', '.join(known)}")
+        return value
 
     @field_validator("industry")
     @classmethod

@@ -127,9 +127,7 @@ class _Builder:
         return self.rng.choice(self.deals)
 
     def build(self) -> Persona:
-        raw_title = next((d.customer_title for d in self.deals if d.customer_title), None)
-        role = self.rules.role_for(raw_title)
-        title = self._localize_title(raw_title) if raw_title else role.label.get(self.lang)
+        role, title = self._title()
         competitor = self._competitor()
         cycle = features.cycle_category(self.pick(), self.rules)
         chain_deal = self.pick()
@@ -144,6 +142,23 @@ class _Builder:
             speaking_style=features.speaking_style(self.pick(), self.rules),
             facts=self._facts(competitor), source_deal_ids=[d.deal_id for d in self.deals],
         )
+
+    def _title(self):
+        """The grounding deals' customer title, unless the scenario fixes the title or the role."""
+        wanted = self.scenario.persona
+        if wanted.title:
+            return self.rules.role_for(wanted.title), wanted.title
+        titles = [d.customer_title for d in self.deals if d.customer_title]
+        if wanted.role:
+            chains = [t for d in self.deals for t in d.decision_chain]
+            titles = [t for t in titles + chains if self.rules.role_for(t).id in wanted.role]
+            if not titles:
+                role = next(r for r in self.rules.roles if r.id == wanted.role[0])
+                return role, role.label.get(self.lang)
+        if not titles:
+            role = self.rules.roles[-1]
+            return role, role.label.get(self.lang)
+        return self.rules.role_for(titles[0]), self._localize_title(titles[0])
 
     def _localize_title(self, title: str) -> str:
         """Keep a title in the persona's language; otherwise say its decision-chain role instead."""

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "ui.cli.core",
     "ui.cli.voice",
     "ui.cli.anonymize",
+    "ui.cli.scenario",
 ]
 
 

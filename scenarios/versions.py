@@ -1,0 +1,107 @@
+"""Publishing and looking up scenario versions.
+
+Publishing validates first (a bad file stores nothing), then stores a new ScenarioVersion only when
+the meaning changed (content hash). Sessions record the version they were played on, and
+``get_scenario(id, version)`` gives that exact version back, so old scores stay interpretable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlmodel import select
+
+from knowledge.db import session
+from scenarios.library import library_text, load_library
+from scenarios.loader import parse_scenario
+from scenarios.schema import Scenario
+from scenarios.tables import ScenarioVersion
+
+_NO_TABLE = (OperationalError, ProgrammingError)
+
+
+class ScenarioNotFound(LookupError):
+    """No stored or shipped scenario has this id (or version)."""
+
+
+def _rows(scenario_id: str | None = None) -> list[ScenarioVersion]:
+    try:
+        with session() as db:
+            query = select(ScenarioVersion)
+            if scenario_id is not None:
+                query = query.where(ScenarioVersion.scenario_id == scenario_id)
+            return list(db.exec(query.order_by(ScenarioVersion.scenario_id, ScenarioVersion.version)).all())
+    except _NO_TABLE:  # database not migrated yet: only the shipped library exists
+        return []
+
+
+def _from_row(row: ScenarioVersion) -> Scenario:
+    scenario = parse_scenario(row.yaml_text, f"{row.scenario_id} v{row.version}")
+    return scenario.model_copy(update={"version": row.version})
+
+
+def publish_scenario(yaml_text: str, published_by: str = "system", source: str = "<published>") -> ScenarioVersion:
+    """Store ``yaml_text`` as the scenario's next version, or return the current one if nothing changed.
+
+    Raises ScenarioError (naming ``source``, line and field) before touching the database.
+    """
+    scenario = parse_scenario(yaml_text, source)
+    digest = scenario.content_hash()
+    rows = _rows(scenario.id)
+    if rows and rows[-1].content_hash == digest:
+        return rows[-1]
+    shipped = load_library().get(scenario.id)
+    if not rows and shipped is not None and shipped.content_hash() == digest:
+        version = shipped.version  # registering the shipped text keeps its number
+    else:
+        version = max([r.version for r in rows] + [shipped.version if shipped else 0]) + 1
+    row = ScenarioVersion(
+        scenario_id=scenario.id, version=version, title=scenario.title,
+        yaml_text=yaml_text, content_hash=digest, published_by=published_by,
+        published_at=datetime.now(UTC),  # explicit and aware: sqlmodel>=0.0.50 rejects naive datetimes
+    )
+    try:
+        with session() as db:
+            db.add(row)
+            db.commit()
+            db.refresh(row)
+    except IntegrityError as exc:
+        raise ValueError(f"scenario {scenario.id!r} v{version} was published by someone else just now; retry") from exc
+    return row
+
+
+def sync_library(published_by: str = "system") -> list[ScenarioVersion]:
+    """Register every shipped scenario as a stored version (no-op for those already stored)."""
+    return [publish_scenario(library_text(sid), published_by, f"library/{sid}.yaml") for sid in load_library()]
+
+
+def get_scenario(scenario_id: str, version: int | None = None) -> Scenario:
+    """The newest version (stored first, then shipped), or exactly ``version`` when given."""
+    rows = _rows(scenario_id)
+    if version is not None:
+        rows = [r for r in rows if r.version == version]
+    if rows:
+        return _from_row(rows[-1])
+    shipped = load_library().get(scenario_id)
+    if shipped is not None and (version is None or version == shipped.version):
+        return shipped
+    known = sorted(set(load_library()) | {r.scenario_id for r in _rows()})
+    wanted = f"{scenario_id!r} version {version}" if version is not None else repr(scenario_id)
+    raise ScenarioNotFound(f"no scenario {wanted}; known scenarios: {', '.join(known)} (see `coach scenario list`)")
+
+
+def list_scenarios() -> list[Scenario]:
+    """The newest version of every scenario, shipped and published, sorted by id."""
+    newest: dict[str, Scenario] = dict(load_library())
+    latest_rows: dict[str, ScenarioVersion] = {}
+    for row in _rows():
+        latest_rows[row.scenario_id] = row
+    for sid, row in latest_rows.items():
+        newest[sid] = _from_row(row)
+    return [newest[sid] for sid in sorted(newest)]
+
+
+def scenario_history(scenario_id: str) -> list[ScenarioVersion]:
+    """Every stored version of one scenario, oldest first."""
+    return _rows(scenario_id)
