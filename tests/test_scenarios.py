@@ -137,6 +137,8 @@ def test_every_shipped_scenario_yields_a_persona_in_its_language():
         assert low <= persona.budget_sensitivity <= high
         if scenario.persona.title:
             assert persona.title == scenario.persona.title
+        if scenario.persona.has_competitor:
+            assert persona.competitor.name and persona.facts.current_vendor == persona.competitor.name
 
 
 def test_decision_maker_scenarios_fix_the_title():
