@@ -86,7 +86,8 @@ class LLMRealizer(Realizer):
                     else f"LLM unavailable ({exc.__class__.__name__}); switched to the offline customer"))
                 yield from self.fallback.stream(request)
                 return
-            problem = check_line(text, request.persona, self.hidden_strings, self.known_competitors) if text.strip() \
+            problem = check_line(text, request.persona, self.hidden_strings + request.persona.hidden,
+                                 self.known_competitors) if text.strip() \
                 else "empty reply"
             if problem is None:
                 return

@@ -22,6 +22,7 @@ class PersonaView(BaseModel):
     temperament: str = ""
     style: str = ""
     facts: dict[str, str] = Field(default_factory=dict)  # fact key -> wording, revealed when asked well
+    hidden: list[str] = Field(default_factory=list)  # hidden texts an LLM customer must never repeat verbatim
 
     def slots(self) -> dict[str, str]:
         zh = self.lang == "zh"

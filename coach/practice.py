@@ -1,0 +1,244 @@
+"""Practice sessions that persist: start a session (persona synthesized and stored with its seed), take a
+reply (grade, customer answer, both stored with the state in one transaction), resume after a restart."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from coach.roleplay.engine import RolePlayEngine, Setup, TurnResult
+from coach.roleplay.from_persona import hidden_objections, persona_view
+from coach.roleplay.persona_view import PersonaView
+from coach.roleplay.realizer import RealizerEvent
+from coach.roleplay.state import CustomerState
+from coach.tables import PracticeSession, TurnGrade, TurnRow
+from knowledge.db import session as db_session
+from knowledge.db import utcnow
+from personas.model import Persona
+
+INTENSITY = {"low": 0.2, "medium": 0.5, "high": 0.8}
+
+
+class PracticeError(ValueError):
+    """A session that cannot be started or continued; the message says why and what to do."""
+
+
+class SessionView(BaseModel):
+    session_id: int
+    scenario_id: str
+    scenario_version: int
+    title: str
+    lang: str
+    persona_public: dict[str, str]
+    opening: str
+    hints: bool
+    seed: int
+    notices: list[str] = Field(default_factory=list)
+
+
+class TurnView(BaseModel):
+    idx: int
+    reply: str
+    grade: dict[str, Any]
+    customer_text: str
+    act: str
+    objection: str | None
+    ended: bool
+    outcome: str | None = None
+    notices: list[str] = Field(default_factory=list)
+    latency_ms: float = 0.0
+
+
+def setup_for(scenario, persona: Persona) -> Setup:
+    """Scenario objections come first (in order or shuffled by seed), then the persona's own hidden ones."""
+    from coach.roleplay.policy import HiddenObjection
+
+    own = {o.type: o for o in hidden_objections(persona, limit=6)}
+    types = list(scenario.objections.types)
+    if scenario.objections.order == "random":
+        random.Random(f"{scenario.id}:{persona.seed}").shuffle(types)
+    planned = [own.get(t) or HiddenObjection(t, "always", 0.5) for t in types]
+    extra = [o for t, o in own.items() if t not in types][: max(0, 3 - len(planned))]
+    return Setup(scenario_id=scenario.id, lang=scenario.language, objections=planned + extra,
+                 max_turns=scenario.max_turns, intensity=INTENSITY[scenario.objections.intensity],
+                 weights=scenario.step_weights(), hints=scenario.hints)
+
+
+class PracticeService:
+    """The coach's session API used by the CLI and the web app. Collaborators are injectable."""
+
+    def __init__(self, engine_factory: Callable[[], RolePlayEngine] | None = None,
+                 scenario_loader: Callable[[str, int | None], Any] | None = None,
+                 deals_loader: Callable[[str], list] | None = None) -> None:
+        self._engine_factory = engine_factory
+        self._engine: RolePlayEngine | None = None
+        self.scenario_loader = scenario_loader
+        self.deals_loader = deals_loader
+
+    # --- collaborators -------------------------------------------------------------------------
+    @property
+    def engine(self) -> RolePlayEngine:
+        if self._engine is None:
+            if self._engine_factory is None:
+                from coach.roleplay.factory import default_engine
+
+                self._engine_factory = default_engine
+            self._engine = self._engine_factory()
+        return self._engine
+
+    def scenario(self, scenario_id: str, version: int | None = None):
+        if self.scenario_loader is not None:
+            return self.scenario_loader(scenario_id, version)
+        from scenarios import get_scenario
+
+        return get_scenario(scenario_id, version)
+
+    def deals(self, pool: str) -> list:
+        if self.deals_loader is not None:
+            return self.deals_loader(pool)
+        from personas import load_pool_deals
+
+        return load_pool_deals(pool)
+
+    # --- sessions -------------------------------------------------------------------------------
+    def start(self, user_id: int, scenario_id: str, seed: int | None = None, mode: str = "standard",
+              hints: bool | None = None) -> SessionView:
+        from personas import synthesize_persona
+
+        scenario = self.scenario(scenario_id)
+        version = getattr(scenario, "version", 1)
+        seed = random.SystemRandom().randrange(1, 10**6) if seed is None else seed
+        persona = synthesize_persona(scenario, self.deals(scenario.pool), seed)
+        view = persona_view(persona)
+        setup = setup_for(scenario, persona)
+        state, act, text = self.engine.open(setup, view, seed)
+        show_hints = scenario.hints if hints is None else hints
+        with db_session() as db:
+            row = PracticeSession(user_id=user_id, scenario_id=scenario.id, scenario_version=version, seed=seed,
+                                  mode=mode, hints_shown=show_hints, persona_json=persona.model_dump_json(),
+                                  state_json=state.model_dump_json())
+            db.add(row)
+            db.flush()
+            db.add(TurnRow(session_id=row.id, idx=0, speaker="customer", text=text, act=act.kind,
+                           objection=act.objection))
+            db.commit()
+            db.refresh(row)
+        return SessionView(session_id=row.id, scenario_id=scenario.id, scenario_version=version, title=scenario.title,
+                           lang=scenario.language, persona_public=persona.public().model_dump(), opening=text,
+                           hints=show_hints, seed=seed)
+
+    def _load(self, session_id: int, user_id: int | None):
+        with db_session() as db:
+            row = db.get(PracticeSession, session_id)
+            if row is None:
+                raise PracticeError(f"session {session_id} does not exist")
+            if user_id is not None and row.user_id != user_id:
+                raise PracticeError(f"session {session_id} belongs to another user")
+            turns = list(db.exec(select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.idx)))
+        return row, turns
+
+    def reply_stream(self, session_id: int, user_id: int | None, text: str) -> Iterator[RealizerEvent | TurnView]:
+        """Grade the reply and stream the customer's answer; the last item is the stored TurnView."""
+        text = (text or "").strip()
+        if not text:
+            raise PracticeError("the reply is empty; type what you would say to the customer")
+        row, turns = self._load(session_id, user_id)
+        if row.status != "active":
+            raise PracticeError(f"session {session_id} has ended; start a new one")
+        scenario = self.scenario(row.scenario_id, row.scenario_version)
+        persona = Persona.model_validate_json(row.persona_json)
+        view = persona_view(persona)
+        setup = setup_for(scenario, persona)
+        state = CustomerState.model_validate_json(row.state_json)
+        history = [("customer" if t.speaker == "customer" else "trainee", t.text)
+                   for t in turns if t.speaker in {"customer", "trainee"}]
+        result: TurnResult | None = None
+        for item in self.engine.stream_step(setup, view, state, row.seed, history, text):
+            if isinstance(item, TurnResult):
+                result = item
+            else:
+                yield item
+        assert result is not None
+        yield self._store(row, turns, result)
+
+    def reply(self, session_id: int, user_id: int | None, text: str) -> TurnView:
+        last = None
+        for item in self.reply_stream(session_id, user_id, text):
+            last = item
+        return last
+
+    def _store(self, row: PracticeSession, turns: list[TurnRow], result: TurnResult) -> TurnView:
+        idx = max((t.idx for t in turns), default=-1) + 1
+        with db_session() as db:
+            row = db.get(PracticeSession, row.id)
+            trainee = TurnRow(session_id=row.id, idx=idx, speaker="trainee", text=result.reply,
+                              objection=result.grade.get("objection"), latency_ms=result.latency_ms)
+            db.add(trainee)
+            db.flush()
+            db.add(TurnGrade(turn_id=trainee.id, session_id=row.id, objection=result.grade.get("objection"),
+                             score=float(result.grade.get("score", 0)),
+                             grade_json=json.dumps(result.grade, ensure_ascii=False)))
+            db.add(TurnRow(session_id=row.id, idx=idx + 1, speaker="customer", text=result.customer_text,
+                           act=result.act.kind, objection=result.act.objection))
+            row.state_json = result.state.model_dump_json()
+            if result.ended:
+                row.status = "completed"
+                row.ended_at = utcnow()
+                row.outcome = result.state.outcome
+            db.add(row)
+            db.commit()
+            if result.ended:
+                self._finalise(db, row)
+        return TurnView(idx=idx, reply=result.reply, grade=result.grade, customer_text=result.customer_text,
+                        act=result.act.kind, objection=result.act.objection, ended=result.ended,
+                        outcome=result.state.outcome if result.ended else None, notices=result.notices,
+                        latency_ms=result.latency_ms)
+
+    @staticmethod
+    def _finalise(db, row: PracticeSession) -> None:
+        grades = list(db.exec(select(TurnGrade).where(TurnGrade.session_id == row.id)))
+        scores = [g.override_score if g.override_score is not None else g.score for g in grades]
+        row.score = round(sum(scores) / len(scores), 1) if scores else 0.0
+        db.add(row)
+        db.commit()
+
+    def end(self, session_id: int, user_id: int | None) -> PracticeSession:
+        """End an active session early (the trainee hangs up); the score covers the turns played."""
+        row, _ = self._load(session_id, user_id)
+        with db_session() as db:
+            row = db.get(PracticeSession, session_id)
+            if row.status == "active":
+                row.status = "completed"
+                row.ended_at = utcnow()
+                state = CustomerState.model_validate_json(row.state_json)
+                row.outcome = "ended_by_trainee" if not state.next_step_agreed else state.outcome
+                db.add(row)
+                db.commit()
+                self._finalise(db, row)
+            db.refresh(row)
+            return row
+
+    def transcript(self, session_id: int, user_id: int | None = None) -> list[dict[str, Any]]:
+        """Every stored turn with its grade (trainee turns), oldest first."""
+        row, turns = self._load(session_id, user_id)
+        with db_session() as db:
+            grades = {g.turn_id: g for g in db.exec(select(TurnGrade).where(TurnGrade.session_id == session_id))}
+        out = []
+        for t in turns:
+            item = {"idx": t.idx, "speaker": t.speaker, "text": t.text, "act": t.act, "objection": t.objection}
+            grade = grades.get(t.id)
+            if grade is not None:
+                item["grade"] = json.loads(grade.grade_json)
+                item["score"] = grade.override_score if grade.override_score is not None else grade.score
+                item["turn_id"] = t.id
+            out.append(item)
+        return out
+
+    def persona_view(self, session_id: int) -> PersonaView:
+        row, _ = self._load(session_id, None)
+        return persona_view(Persona.model_validate_json(row.persona_json))

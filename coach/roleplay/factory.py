@@ -1,0 +1,54 @@
+"""Build the engine the settings ask for: the offline realizer over the team's deals, or the LLM one."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from coach.roleplay.deal_lines import DealLineSource
+from coach.roleplay.engine import RolePlayEngine
+from coach.roleplay.persona_view import PersonaView
+from coach.roleplay.realizer import OfflineRealizer
+from knowledge.settings import get_settings
+
+
+def grade_with_playbooks(customer: str, reply: str, objection: str | None, lang: str,
+                         weights: dict[str, float] | None, persona: PersonaView):
+    """The engine's grade function: the playbook grader, with the persona for suggestion slots."""
+    from coach.grading import GradeContext, grade_reply
+
+    context = GradeContext(customer_name=persona.name, product=persona.products[0] if persona.products else None,
+                           competitor=persona.competitor or None)
+    return grade_reply(customer, reply, objection=objection, lang=lang, weights=weights, context=context)
+
+
+@lru_cache(maxsize=1)
+def known_competitors() -> tuple[str, ...]:
+    """Competitor names across the bundled and ingested deals: lines naming one are adapted or skipped."""
+    from personas import load_pool_deals, load_pools
+
+    names = set()
+    for pool in load_pools():
+        for deal in load_pool_deals(pool.id):
+            names.update(deal.competitors)
+    return tuple(sorted(names))
+
+
+def deal_line_source() -> DealLineSource | None:
+    try:
+        from knowledge.index import get_index
+
+        return DealLineSource(get_index(), known_competitors())
+    except Exception:  # no index yet (before `coach init`): the bundled line bank answers alone
+        return None
+
+
+def default_engine() -> RolePlayEngine:
+    settings = get_settings()
+    source = deal_line_source()
+    offline = OfflineRealizer(source)
+    if settings.llm_enabled:
+        from coach.roleplay.llm_realizer import LLMRealizer
+
+        realizer = LLMRealizer(line_source=source, known_competitors=list(known_competitors()), fallback=offline)
+        return RolePlayEngine(grade=grade_with_playbooks, realizer=realizer, fallback=offline)
+    return RolePlayEngine(grade=grade_with_playbooks, realizer=offline)

@@ -1,0 +1,59 @@
+"""The walking skeleton in a real browser: sign in as the demo trainee, play three turns of the Chinese
+price scenario against the offline customer, see three scores; screenshots show Chinese rendered."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser]
+
+REPLIES = [
+    "理解您的顾虑，价格确实是重要的考虑。请问您现在主要对比的是哪家？",
+    "我们有同行业客户的数据：上线三个月人效提升了30%，这部分节省已经覆盖了差价。",
+    "要不我们约个时间，下周二给您和老板做个20分钟的演示，您看方便吗？",
+]
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(base_url)
+    page.locator("#signin-username textarea, #signin-username input").first.fill(username)
+    page.locator("#signin-password input").first.fill(password)
+    page.locator("#signin-btn").click()
+    page.locator("#main-panel").wait_for(state="visible", timeout=30_000)
+
+
+def test_trainee_plays_three_turns_and_sees_three_scores(app_server, browser, shots):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    sign_in(page, app_server, "trainee", "trainee123")
+    picker = page.locator("#scenario-picker")
+    picker.click()
+    page.get_by_role("option").filter(has_text="[zh]").first.click()
+    page.locator("#start-btn").click()
+    chat = page.locator("#practice-chat")
+    chat.locator(".message").first.wait_for(timeout=60_000)
+    scores = []
+    for reply in REPLIES:
+        page.locator("#reply-box textarea").fill(reply)
+        page.locator("#send-btn").click()
+        panel = page.locator("#grade-panel")
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#practice-chat .message').length >= n", arg=1 + 2 * (len(scores) + 1),
+            timeout=60_000)
+        page.wait_for_function("() => /\\d+\\/100/.test(document.querySelector('#grade-panel').innerText)",
+                               timeout=60_000)
+        scores.append(panel.inner_text())
+        if "本轮得分" not in scores[-1]:
+            pytest.fail(f"no score shown after a reply: {scores[-1]!r}")
+    page.screenshot(path=str(shots / "practice-zh.png"), full_page=True)
+    assert len(scores) == 3
+    text = chat.inner_text()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    # Chinese is rendered by a real CJK font, not tofu boxes: two different characters draw different pixels.
+    differ = page.evaluate("""() => {
+        const draw = (ch) => { const c = document.createElement('canvas'); c.width = 40; c.height = 40;
+            const g = c.getContext('2d'); g.font = '32px sans-serif'; g.fillText(ch, 2, 32);
+            return Array.from(g.getImageData(0, 0, 40, 40).data).join(','); };
+        return draw('价') !== draw('格') && draw('格') !== draw('异'); }""")
+    assert differ, "Chinese characters render as identical boxes: install fonts-wqy-microhei"
+    context.close()

@@ -1,0 +1,1 @@
+"""One module per page; each builds its components inside the caller's Blocks and wires its events."""
