@@ -57,8 +57,9 @@ def detect_format(path: Path) -> str:
     for name in _SNIFF_ORDER:
         if get_importer(name).sniff(path, head):
             return name
-    if suffix == ".csv":
-        return "csv"
+    by_suffix = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+    if suffix in by_suffix:
+        return by_suffix[suffix]
     raise ImportFileError(
         f"{path}: cannot tell its format; pass --format (one of: {', '.join(importer_names())})"
     )

@@ -98,16 +98,17 @@ class HybridIndex:
             dense = self.store.query(vectors, depth, filters)
         if mode in ("hybrid", "bm25"):
             sparse = self.bm25.search([tokenize(q) for q in queries], depth, filters)
-        return [self._fuse(d, s, k) for d, s in zip(dense, sparse, strict=True)]
+        return [self._fuse(d, s, k, fused=mode == "hybrid") for d, s in zip(dense, sparse, strict=True)]
 
-    def _fuse(self, dense, sparse, k: int) -> list[Hit]:
+    def _fuse(self, dense, sparse, k: int, fused: bool = True) -> list[Hit]:
         scores: dict[str, float] = {}
         found: dict[str, tuple[str, dict]] = {}
         for rank, match in enumerate(dense):
-            scores[match.doc_id] = scores.get(match.doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            own = 1.0 - match.distance  # cosine similarity
+            scores[match.doc_id] = scores.get(match.doc_id, 0.0) + (1.0 / (RRF_K + rank + 1) if fused else own)
             found[match.doc_id] = (match.text, match.metadata)
-        for rank, (doc_id, _score) in enumerate(sparse):
-            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (doc_id, own) in enumerate(sparse):
+            scores[doc_id] = scores.get(doc_id, 0.0) + (1.0 / (RRF_K + rank + 1) if fused else own)
             if doc_id not in found:
                 entry = self.bm25.get(doc_id)
                 found[doc_id] = (entry["text"], entry["meta"])

@@ -20,6 +20,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "ui.cli.core",
     "ui.cli.voice",
+    "ui.cli.ingest",
     "ui.cli.anonymize",
     "ui.cli.scenario",
 ]
