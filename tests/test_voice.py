@@ -127,6 +127,15 @@ def test_persona_keeps_a_stable_voice():
     assert len(voices) > 1 and all(v.startswith("cmn-latn-pinyin+f") for v in voices)
 
 
+@needs_espeak
+def test_espeak_speed_is_part_of_the_cache_key():
+    slow, fast = EspeakEngine(speeds={"zh": 110}), EspeakEngine(speeds={"zh": 170})
+    settings = get_settings().model_copy(update={"tts": "espeak"})
+    a = speak("我们下周再谈。", "zh", settings=settings, engines={"espeak": slow})
+    b = speak("我们下周再谈。", "zh", settings=settings, engines={"espeak": fast})
+    assert a != b and _wav_seconds(a.read_bytes()) > _wav_seconds(b.read_bytes())
+
+
 def _wav_seconds(data: bytes) -> float:
     with wave.open(io.BytesIO(data)) as wav:
         return wav.getnframes() / wav.getframerate()

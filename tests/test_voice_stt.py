@@ -131,7 +131,7 @@ def whisper(tmp_path_factory):
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
 def test_round_trip_chinese_espeak(whisper):
     ref = "如果价格合适，我们可以先试用一个月。"
-    path = speak(ref, "zh", "male", settings=get_settings().model_copy(update={"tts": "espeak"}))
+    path = speak(ref, "zh", "female", settings=get_settings().model_copy(update={"tts": "espeak"}))
     result = whisper.transcribe(path, "zh")
     assert result.lang == "zh" and result.seconds > 1 and result.segments
     assert result.text == to_simplified(result.text)

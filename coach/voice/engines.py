@@ -40,9 +40,13 @@ class EspeakEngine(TTSEngine):
     BASE = {"zh": "cmn-latn-pinyin", "en": "en-us"}
     VARIANTS = {"female": ("f3", "f2", "f4"), "male": ("m3", "m1", "m4")}
 
-    def __init__(self, binary: str = "espeak-ng", speed: int = 160) -> None:
+    # Words per minute: espeak's Mandarin is clearer slowed down (CER 0.31 at 130 vs 0.41 at 160 on the
+    # voice eval); English is fine at a natural pace.
+    SPEEDS = {"zh": 130, "en": 160}
+
+    def __init__(self, binary: str = "espeak-ng", speeds: dict[str, int] | None = None) -> None:
         self.binary = binary
-        self.speed = speed
+        self.speeds = {**self.SPEEDS, **(speeds or {})}
 
     def available(self) -> tuple[bool, str]:
         if shutil.which(self.binary):
@@ -52,9 +56,12 @@ class EspeakEngine(TTSEngine):
     def voice(self, lang: str, gender: str = "female", persona_id: str | None = None) -> str:
         return f"{self.BASE[lang]}+{_pick(self.VARIANTS[gender], persona_id)}"
 
+    def options(self, lang: str) -> str:
+        return f"speed={self.speeds[lang]}"
+
     def synthesize(self, text: str, lang: str, gender: str = "female", voice: str | None = None) -> bytes:
         voice = voice or self.voice(lang, gender)
-        cmd = [self.binary, "-v", voice, "-s", str(self.speed), "--stdout", "--stdin"]
+        cmd = [self.binary, "-v", voice, "-s", str(self.speeds[lang]), "--stdout", "--stdin"]
         try:
             # Text goes through stdin so a line starting with '-' is never read as an option.
             done = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, timeout=60, check=False)

@@ -115,6 +115,7 @@ def whisper_model_dir(settings: Settings | None = None, target: Path | None = No
         for extra in extras:
             shutil.copyfile(extra, tmp / extra.name)
         (tmp / MARKER).write_text(json.dumps(stamp))
+        tmp.chmod(0o755)  # mkdtemp makes it private; the model is not a secret
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)

@@ -48,6 +48,10 @@ class TTSEngine(ABC):
         """The voice id for this language, gender and persona; part of the cache key."""
         return f"{lang}-{gender}"
 
+    def options(self, lang: str) -> str:
+        """Settings besides the voice that change the sound (e.g. speed); part of the cache key."""
+        return ""
+
     @abstractmethod
     def synthesize(self, text: str, lang: str, gender: str = "female", voice: str | None = None) -> bytes:
         """Return the audio bytes (format given by ``suffix``); raise TTSError when it fails."""
@@ -108,9 +112,9 @@ def candidate_engines(
     return usable, skipped
 
 
-def cache_path(cache_dir: Path, engine: TTSEngine, voice: str, text: str) -> Path:
-    """Where the audio for (engine, voice, text) lives; the same line always maps to the same file."""
-    digest = hashlib.sha256("\0".join([engine.name, voice, text]).encode("utf-8")).hexdigest()[:32]
+def cache_path(cache_dir: Path, engine: TTSEngine, voice: str, text: str, options: str = "") -> Path:
+    """Where the audio for (engine, voice, options, text) lives; the same line always maps to the same file."""
+    digest = hashlib.sha256("\0".join([engine.name, voice, options, text]).encode("utf-8")).hexdigest()[:32]
     return cache_dir / f"{engine.name}-{digest}{engine.suffix}"
 
 
@@ -147,7 +151,7 @@ def speak(
     usable, problems = candidate_engines(lang, gender, settings.tts, engines)
     for engine in usable:
         voice = engine.voice(lang, gender, persona_id)
-        path = cache_path(settings.audio_cache, engine, voice, text)
+        path = cache_path(settings.audio_cache, engine, voice, text, engine.options(lang))
         if path.exists():
             return path
         try:

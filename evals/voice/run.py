@@ -15,6 +15,8 @@ from evals.voice.metrics import error_counts
 from knowledge.settings import Settings, get_settings
 
 DEFAULT_ENGINES = {"zh": "espeak", "en": "piper"}
+# espeak's female Mandarin variant is the most intelligible; piper ships only a male English voice.
+GENDERS = {"zh": "female", "en": "male"}
 METRIC = {"zh": "cer", "en": "wer"}
 
 
@@ -61,7 +63,7 @@ def run_voice_eval(
         clips, edits, length, audio_s, asr_s = [], 0, 0, 0.0, 0.0
         lines = getattr(sentences, lang)
         for i, ref in enumerate(lines, 1):
-            path = speak(ref, lang, "male", settings=forced, engines={engine.name: engine})
+            path = speak(ref, lang, GENDERS[lang], settings=forced, engines={engine.name: engine})
             result = transcriber.transcribe(path, lang)
             e, n = error_counts(ref, result.text, lang)
             edits, length = edits + e, length + n
@@ -71,7 +73,7 @@ def run_voice_eval(
             if progress:
                 print(f"[{lang} {i}/{len(lines)}] {METRIC[lang]}={e / max(n, 1):.2f} {result.text}", file=sys.stderr)
         report["languages"][lang] = {
-            "tts": f"{engine.name}:{engine.voice(lang, 'male')}",
+            "tts": f"{engine.name}:{engine.voice(lang, GENDERS[lang])}",
             "clips": len(clips),
             METRIC[lang]: round(edits / max(length, 1), 4),
             "audio_seconds": round(audio_s, 2),
