@@ -146,3 +146,47 @@ def test_round_trip_english_piper(whisper):
     result = whisper.transcribe(path, "en")
     assert result.lang == "en" and result.seconds > 1
     assert error_rate(ref, result.text, "en") < 0.2
+
+
+def test_shipped_eval_sentences_load():
+    from evals.voice import load_sentences
+
+    sentences = load_sentences()
+    assert len(sentences.zh) >= 5 and len(sentences.en) >= 5
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in line) for line in sentences.zh)
+
+
+def test_bad_sentences_file_names_it(tmp_path):
+    from evals.voice import load_sentences
+
+    bad = tmp_path / "sentences.yaml"
+    bad.write_text("zh: []\nen: [hello]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="sentences.yaml: field 'zh': List should have at least 1 item"):
+        load_sentences(bad)
+
+
+def test_voice_eval_scores_what_the_transcriber_returns(monkeypatch):
+    """The runner with a fake TTS (writes the text) and a fake STT (reads it back, dropping one word/char)."""
+    from coach.voice import TTS_ENGINES, TTSEngine
+    from evals.voice.run import Sentences, run_voice_eval
+
+    class TextTTS(TTSEngine):
+        name = "text"
+
+        def synthesize(self, text, lang, gender="female", voice=None):
+            return text.encode("utf-8")
+
+    class LossySTT(SpeechToText):
+        def transcribe(self, audio, lang):
+            text = audio.read_text(encoding="utf-8")
+            text = text[1:] if lang == "zh" else text.split(" ", 1)[1]
+            return Transcript(text=text, seconds=1.0, lang=lang)
+
+    monkeypatch.setitem(TTS_ENGINES, "text", TextTTS)
+    sentences = Sentences(zh=["你们太贵了", "再考虑一下"], en=["too expensive for us", "call me later"])
+    report = run_voice_eval(sentences, {"zh": "text", "en": "text"}, transcriber=LossySTT(), progress=False)
+    assert report["languages"]["zh"]["cer"] == pytest.approx(2 / 10, abs=1e-4)
+    assert report["languages"]["en"]["wer"] == pytest.approx(2 / 7, abs=1e-4)
+    assert report["languages"]["en"]["detail"][1] == {
+        "ref": "call me later", "hyp": "me later", "wer": 0.333, "audio_seconds": 1.0,
+    }

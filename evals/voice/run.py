@@ -32,8 +32,12 @@ def load_sentences(path: Path | None = None) -> Sentences:
     source = path or Path(str(resources.files("evals.voice").joinpath("sentences.yaml")))
     try:
         return Sentences.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{source}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{source}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ValueError(f"{source}: field '{field}': {first['msg']}; expected lists 'zh' and 'en' of sentences") from exc
 
 
 def run_voice_eval(
