@@ -25,6 +25,7 @@ class _Strict(BaseModel):
 class Role(_Strict):
     id: str
     label: Localized
+    title: Localized
     keywords: list[str]
 
 

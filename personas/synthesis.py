@@ -32,6 +32,7 @@ from personas.pools import Pool, get_pool
 
 GROUNDING_K = 6
 MAX_SAMPLED_OBJECTIONS = 3
+MAX_HIDDEN_OBJECTIONS = 5  # scenario-given plus sampled; more than this no trainee can address
 INTENSITY_SEVERITY = {"low": 0.35, "medium": 0.6, "high": 0.85}
 OUTCOME_SATISFACTION = {"won": 0.35, "open": 0.5, "lost": 0.7}  # we won = they were less happy
 
@@ -144,7 +145,7 @@ class _Builder:
         )
 
     def _title(self):
-        """The grounding deals' customer title, unless the scenario fixes the title or the role."""
+        """A grounding deal's customer title in the persona's language, unless the scenario fixes title or role."""
         wanted = self.scenario.persona
         if wanted.title:
             return self.rules.role_for(wanted.title), wanted.title
@@ -152,30 +153,36 @@ class _Builder:
         if wanted.role:
             chains = [t for d in self.deals for t in d.decision_chain]
             titles = [t for t in titles + chains if self.rules.role_for(t).id in wanted.role]
-            if not titles:
-                role = next(r for r in self.rules.roles if r.id == wanted.role[0])
-                return role, role.label.get(self.lang)
-        if not titles:
+        same_lang = [t for t in titles if self._same_lang(t)]
+        if same_lang:
+            return self.rules.role_for(same_lang[0]), same_lang[0]
+        if titles:
+            role = self.rules.role_for(titles[0])
+        elif wanted.role:
+            role = next(r for r in self.rules.roles if r.id == wanted.role[0])
+        else:
             role = self.rules.roles[-1]
-            return role, role.label.get(self.lang)
-        return self.rules.role_for(titles[0]), self._localize_title(titles[0])
+        return role, role.title.get(self.lang)
+
+    def _same_lang(self, text: str) -> bool:
+        if not features.is_chinese(text) and not any(c.isascii() and c.isalpha() for c in text):
+            return True  # "50-200" reads the same in both languages
+        return features.is_chinese(text) == (self.lang == "zh")
 
     def _localize_title(self, title: str) -> str:
-        """Keep a title in the persona's language; otherwise say its decision-chain role instead."""
-        if features.is_chinese(title) == (self.lang == "zh"):
-            return title
-        return self.rules.role_for(title).label.get(self.lang)
+        """Keep a title in the persona's language; otherwise use its role's generic title."""
+        return title if self._same_lang(title) else self.rules.role_for(title).title.get(self.lang)
 
     def _company(self) -> Company:
         deal = self.anchor
         if self.lang == "zh":
             industry = INDUSTRY_LABELS_ZH.get(deal.industry, deal.industry)
-            size = f"{deal.company_size}的" if deal.company_size else ""
+            size = f"{deal.company_size}的" if deal.company_size and self._same_lang(deal.company_size) else ""
             text = self.rules.company_text.zh.format(size=size, industry=industry,
                                                      segment=self.rules.segment_nouns[deal.segment].zh)
         else:
             industry = self.rules.industry_labels_en.get(deal.industry, deal.industry.replace("_", " "))
-            size = f" ({deal.company_size})" if deal.company_size else ""
+            size = f" ({deal.company_size})" if deal.company_size and self._same_lang(deal.company_size) else ""
             article = "An" if industry[:1].lower() in "aeiou" else "A"
             text = self.rules.company_text.en.format(article=article, industry=industry, size=size,
                                                      segment=self.rules.segment_nouns[deal.segment].en)
@@ -216,7 +223,7 @@ class _Builder:
         for deal in self.deals:
             counts.update(features.objection_counts(deal).keys())
         per_deal = len(features.objection_counts(self.pick()))
-        wanted = min(MAX_SAMPLED_OBJECTIONS, max(1, per_deal))
+        wanted = min(MAX_SAMPLED_OBJECTIONS, max(1, per_deal), max(0, MAX_HIDDEN_OBJECTIONS - len(out)))
         pool = {t: n for t, n in sorted(counts.items()) if t not in {o.type for o in out}}
         for _ in range(wanted):
             if not pool:
