@@ -25,16 +25,29 @@ class Drill(BaseModel):
     reason: str
     assigned_at: str
     cleared_at: str | None = None
+    study: str = ""
 
 
-def drill_scenario_id(objection: str) -> str:
-    return f"drill-{objection}"
+def drill_scenario_id(objection: str, lang: str = "zh") -> str:
+    """drill-<type> (Chinese) or drill-<type>-en for English-speaking reps."""
+    return f"drill-{objection}-en" if lang == "en" else f"drill-{objection}"
+
+
+def drill_study(scenario_id: str) -> str:
+    """The playbook micro-flow the drill asks the rep to study (kept in the drill's description)."""
+    from scenarios import ScenarioNotFound, get_scenario
+
+    try:
+        return get_scenario(scenario_id).description
+    except ScenarioNotFound:
+        return ""
 
 
 def _view(row: DrillAssignment) -> Drill:
     return Drill(id=row.id, objection=row.objection, scenario_id=row.scenario_id, status=row.status, reason=row.reason,
                  assigned_at=row.assigned_at.isoformat(timespec="seconds"),
-                 cleared_at=row.cleared_at.isoformat(timespec="seconds") if row.cleared_at else None)
+                 cleared_at=row.cleared_at.isoformat(timespec="seconds") if row.cleared_at else None,
+                 study=drill_study(row.scenario_id))
 
 
 def fail_streaks(sessions: list[SessionEvidence], since: dict[str, object] | None = None) -> dict[str, int]:
@@ -75,7 +88,7 @@ def refresh_drills(user: User | str | int) -> list[Drill]:
                 reason = f"{count} failed replies in a row on {objection} (score < {FAIL_BELOW}); " \
                          f"连续 {count} 次 {objection} 异议得分低于 {FAIL_BELOW}"
                 row = DrillAssignment(user_id=user.id, objection=objection,
-                                      scenario_id=drill_scenario_id(objection), reason=reason)
+                                      scenario_id=drill_scenario_id(objection, user.lang), reason=reason)
                 db.add(row)
                 db.add(AuditLog(action="drill_assigned", target=f"user:{user.id}/drill:{objection}",
                                 after=row.scenario_id, comment=reason))
