@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "ui.cli.ingest",
     "ui.cli.anonymize",
     "ui.cli.scenario",
+    "ui.cli.progress",
 ]
 
 
