@@ -1,0 +1,53 @@
+"""The shared, heavy collaborators of live assist, built once per process; one LiveAssist per call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from coach.live.assist import LiveAssist, LiveConfig, ObjectionDetector, SearchIndex
+from coach.live.handling import ReplyJudge, default_judge
+from coach.live.keywords import KeywordMatcher
+from coach.live.signals import SignalSpotter
+from knowledge.playbooks import Playbook
+
+
+@dataclass
+class LiveKit:
+    """Everything a call needs that is expensive to build (the detector embeds ~200 exemplars)."""
+
+    detector: ObjectionDetector
+    playbooks: dict[str, Playbook]
+    index: SearchIndex | None = None
+    keywords: KeywordMatcher | None = None
+    signals: SignalSpotter | None = None
+    judge: ReplyJudge | None = None
+
+    def __post_init__(self) -> None:
+        self.keywords = self.keywords or KeywordMatcher()
+        self.signals = self.signals or SignalSpotter()
+        self.judge = self.judge or default_judge(self.playbooks)
+
+    def warm_up(self) -> None:
+        """Load models and open the index now, so the first utterance of a call is not the slow one."""
+        self.detector.detect("warm up", None)
+        if self.index is not None:
+            self.index.search("warm up", k=1, filters={"speaker": "customer", "outcome": "won"})
+
+    def new_call(self, config: LiveConfig | None = None) -> LiveAssist:
+        return LiveAssist(self.detector, self.playbooks, index=self.index, keywords=self.keywords, judge=self.judge,
+                          signals=self.signals, config=config)
+
+
+@lru_cache(maxsize=2)
+def default_kit(with_index: bool = True) -> LiveKit:
+    """The configured detector, the shipped playbooks and the index of the current COACH_HOME."""
+    from knowledge.detect import get_detector
+    from knowledge.playbooks import load_playbooks
+
+    index = None
+    if with_index:
+        from knowledge.index import get_index
+
+        index = get_index()
+    return LiveKit(detector=get_detector(), playbooks=load_playbooks(), index=index)
