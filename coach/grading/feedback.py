@@ -80,7 +80,7 @@ def feedback_text(playbook: Playbook | None, steps: dict[str, bool], anti: list[
     for step in missing:
         guide = playbook.step(step) if playbook else None
         if guide:
-            parts.append(("缺少「" + names[step] + "」：" if zh else f"Missing '{step}': ") + guide.description.get(lang))
+            parts.append(("缺少「" + names[step] + "」：" if zh else f"Missing '{step}': ") + guide.description.get(lang).rstrip("。."))
     for pattern in anti:
         if pattern in advice:
             parts.append(("注意：" if zh else "Watch out: ") + advice[pattern])

@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "ui.cli.anonymize",
     "ui.cli.scenario",
     "ui.cli.progress",
+    "ui.cli.grading",
+    "ui.cli.evals",
 ]
 
 

@@ -1,0 +1,89 @@
+"""`coach detect` and `coach grade`: objection detection and reply grading over files or stdin, one JSON per line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from ui.cli.app import app
+from ui.cli.errors import UserError
+
+
+def _lines(source: str) -> list[str]:
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    path = Path(source)
+    if not path.is_file():
+        raise UserError(f"{source}: file not found; give a text/JSONL file or '-' for stdin")
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _echo(payload: dict, json_out: bool, text: str) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False) if json_out else text)
+
+
+@app.command()
+def detect(
+    source: str = typer.Argument("-", help="file with one utterance per line, or JSONL with a 'text' field; '-' = stdin"),
+    json_out: bool = typer.Option(False, "--json", help="one JSON object per line"),
+) -> None:
+    """Detect the objection in each customer utterance (Chinese or English).
+
+    Example: echo "太贵了，能便宜点吗" | coach detect --json
+    """
+    from knowledge.detect import get_detector
+
+    texts, bad = [], 0
+    for number, line in enumerate(_lines(source), 1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                line = str(json.loads(line)["text"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                typer.echo(f"error: {source} line {number}: expected JSON with a 'text' field; skipped", err=True)
+                bad += 1
+                continue
+        texts.append(line)
+    for found in get_detector().detect_many(texts):
+        payload = {"text": found.text, "objection": found.objection, "confidence": found.confidence}
+        _echo(payload, json_out, f"{found.objection:<15} {found.confidence:.2f}  {found.text}")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def grade(
+    source: str = typer.Argument("-", help='JSONL lines {"customer": ..., "reply": ...} (+ "objection", "lang"); "-" = stdin'),
+    json_out: bool = typer.Option(False, "--json", help="one JSON object per line"),
+) -> None:
+    """Grade each trainee reply against the objection's playbook, with feedback and a better reply.
+
+    Example: echo '{"customer": "太贵了", "reply": "理解。您是跟哪家比的？"}' | coach grade --json
+    """
+    from coach.grading import grade_reply
+
+    bad = 0
+    for number, line in enumerate(_lines(source), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            customer, reply = str(row["customer"]), str(row["reply"])
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            reason = "not valid JSON" if isinstance(exc, json.JSONDecodeError) else "needs 'customer' and 'reply'"
+            typer.echo(f"error: {source} line {number}: {reason}; skipped", err=True)
+            bad += 1
+            continue
+        result = grade_reply(customer, reply, objection=row.get("objection"), lang=row.get("lang"))
+        payload = {"objection": result.objection, "score": result.score, "steps": result.steps,
+                   "anti_patterns": result.anti_patterns, "feedback": result.feedback,
+                   "suggestion": result.suggestion}
+        steps = ",".join(s for s, ok in result.steps.items() if ok) or "-"
+        _echo(payload, json_out, f"{result.score:>3}  {result.objection:<14} steps={steps}  "
+                                 f"anti={','.join(result.anti_patterns) or '-'}\n     {result.feedback}")
+    if bad:
+        raise typer.Exit(1)
