@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +101,13 @@ def _as_datetime(value: date | datetime | str | None, end: bool = False) -> date
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    return datetime.combine(value, datetime.max.time() if end else datetime.min.time())
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"date {value!r} is not YYYY-MM-DD (or an ISO date-time)") from exc
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.max.time() if end else datetime.min.time())
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # dates and naive times are UTC
 
 
 def list_sessions(viewer: User | str | int, trainee: User | str | int | None = None, scenario: str | None = None,
