@@ -12,7 +12,7 @@ from functools import lru_cache
 from coach.grading.models import Evidence
 from knowledge.playbooks import AntiPattern, StepGuide
 
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
+_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)(?!\d)")  # a "." inside 99.9 does not end a sentence
 _INJECTION = [re.compile(p, re.IGNORECASE) for p in (
     r"忽略.{0,12}(规则|评分|标准|以上|之前|指令|提示)", r"(给我|请给|直接给).{0,4}(打)?(满分|100分|一百分|高分)",
     r"(评分|打分)(标准|规则)", r"系统提示", r"你(现在)?是.{0,6}(评分|裁判)",
@@ -28,7 +28,7 @@ def _compile(pattern: str) -> re.Pattern:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    return [s.strip() for s in _SPLIT.split(text) if s.strip()]
 
 
 def strip_instructions(reply: str) -> tuple[str, list[str]]:
