@@ -34,3 +34,26 @@ def eval_grading(
         typer.echo("targets met" if report["passed"] else "targets NOT met")
     if not report["passed"]:
         raise typer.Exit(1)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    json_out: bool = typer.Option(False, "--json", help="print the full report as JSON"),
+) -> None:
+    """Retrieval recall@5 and MRR on the sample corpus, per query language, for hybrid, dense and BM25.
+
+    The first run indexes the sample corpus under COACH_HOME/evals (a few minutes); later runs reuse it.
+    Example: coach eval retrieval --json
+    """
+    from evals.retrieval import run_retrieval_eval
+
+    report = run_retrieval_eval(progress=not json_out)
+    if json_out:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return
+    typer.echo(f"corpus: {report['corpus']['deals']} deals, {report['corpus']['turns']} turns; "
+               f"embedder {report['embedder']}")
+    for lang in ("zh", "en"):
+        for mode, m in report[lang].items():
+            typer.echo(f"[{lang} {mode:<6}] recall@5 {m['recall@5']:.3f}  MRR {m['mrr']:.3f}  "
+                       f"precision@5 {m['precision@5']:.3f} (n={m['n']})")
