@@ -89,20 +89,27 @@ def _call(fn: Callable, text: str, lang: str):
     return fn(text, lang=lang) if "lang" in params else fn(text)
 
 
-def make_tagger(detect_objection: Callable, detect_signals: Callable) -> Step:
-    """A tagger from two detectors: labels customer turns, unless the record already carries labels."""
+def make_tagger(detect_objection: Callable, detect_signals: Callable, detect_many: Callable | None = None) -> Step:
+    """A tagger from the detectors: labels customer turns, unless the record already carries labels.
+
+    ``detect_many(texts, lang=...)`` (when given) tags all of a deal's customer turns in one batch.
+    """
 
     def tag(record: DealRecord) -> DealRecord:
         if any(t.objections or t.signals for t in record.turns):
             return record  # labelled at the source (e.g. the curated sample): trust it
-        turns = []
-        for turn in record.turns:
-            if turn.speaker == "customer":
-                turn = turn.model_copy(update={
-                    "objections": _ids(_call(detect_objection, turn.text, record.lang), OBJECTION_TYPES),
-                    "signals": _ids(_call(detect_signals, turn.text, record.lang), DECISION_SIGNALS),
-                })
-            turns.append(turn)
+        customer = [i for i, t in enumerate(record.turns) if t.speaker == "customer"]
+        texts = [record.turns[i].text for i in customer]
+        if detect_many is not None:
+            found = detect_many(texts, lang=record.lang) if texts else []
+        else:
+            found = [_call(detect_objection, text, record.lang) for text in texts]
+        turns = list(record.turns)
+        for i, result in zip(customer, found, strict=True):
+            turns[i] = turns[i].model_copy(update={
+                "objections": _ids(result, OBJECTION_TYPES),
+                "signals": _ids(_call(detect_signals, turns[i].text, record.lang), DECISION_SIGNALS),
+            })
         return record.model_copy(update={"turns": turns})
 
     return tag
@@ -110,10 +117,10 @@ def make_tagger(detect_objection: Callable, detect_signals: Callable) -> Step:
 
 def default_tagger() -> Step | None:
     try:
-        from knowledge.detect import detect_objection, detect_signals
+        from knowledge import detect
     except ImportError:
         return None
-    return make_tagger(detect_objection, detect_signals)
+    return make_tagger(detect.detect_objection, detect.detect_signals, getattr(detect, "detect_many", None))
 
 
 def _files(path: Path) -> list[Path]:

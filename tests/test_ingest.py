@@ -202,3 +202,21 @@ def test_agentune_full_ingest_into_chroma(tmp_path):
     assert chroma_index.store.count() == 16823
     hits = chroma_index.search("I need to talk to my wife first", k=5, filters={"speaker": "customer"})
     assert len(hits) == 5 and all(h.metadata["industry"] == "insurance" for h in hits)
+
+
+def test_tagger_batches_a_deal_through_detect_many():
+    from types import SimpleNamespace
+
+    calls = []
+
+    def many(texts, lang=None):
+        calls.append((list(texts), lang))
+        return [SimpleNamespace(objections=["budget"] if "预算" in t else []) for t in texts]
+
+    tag = make_tagger(lambda text: None, lambda text: [], many)
+    record = DealRecord(deal_id="m", lang="zh", turns=[
+        {"speaker": "rep", "text": "您好"}, {"speaker": "customer", "text": "预算不够"},
+        {"speaker": "customer", "text": "好的"}])
+    tagged = tag(record)
+    assert calls == [(["预算不够", "好的"], "zh")]
+    assert [t.objections for t in tagged.turns] == [[], ["budget"], []]
