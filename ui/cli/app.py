@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "ui.cli.anonymize",
     "ui.cli.scenario",
     "ui.cli.progress",
+    "ui.cli.live",
     "ui.cli.grading",
     "ui.cli.evals",
 ]
