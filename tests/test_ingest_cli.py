@@ -22,6 +22,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.setattr(knowledge.ingest, "default_anonymizer",
                         lambda: lambda r: r.model_copy(update={"turns": [
                             t.model_copy(update={"text": t.text.replace("王芳", "[客户A]")}) for t in r.turns]}))
+    monkeypatch.setattr(knowledge.ingest, "default_tagger", lambda: None)  # the detector model is not needed here
     _load_commands()
     runner = CliRunner()
     return lambda *args: runner.invoke(app, list(args))
