@@ -190,7 +190,8 @@ def ingest_path(path, fmt: str | None = None, *, anonymize: Step | None = None, 
 
 def _ingest_file(file: Path, fmt: str, options: dict, anonymize: Step, tag: Step | None, index,
                  report: IngestReport, bar, batch_size: int) -> None:
-    source, file_hash = str(file.resolve()), _file_hash(file)
+    # File names often name the customer, so only a hash of the path is stored (resume needs no more).
+    source, file_hash = hashlib.sha256(str(file.resolve()).encode()).hexdigest()[:16], _file_hash(file)
     with session() as s:
         run = s.exec(select(IngestRun).where(IngestRun.source == source, IngestRun.file_hash == file_hash,
                                              IngestRun.status == "running")).first()
@@ -204,7 +205,7 @@ def _ingest_file(file: Path, fmt: str, options: dict, anonymize: Step, tag: Step
     records = _records(file, fmt, options, report)
     position = 0
     for batch in _batches(records, batch_size):
-        _ingest_batch(batch, file.name, anonymize, tag, index, report)
+        _ingest_batch(batch, f"{fmt}:{source}", anonymize, tag, index, report)
         bar.update(len(batch))
         position += len(batch)
         with session() as s:

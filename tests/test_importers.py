@@ -159,7 +159,7 @@ def test_chat_export_zh_default_rep_is_first_speaker(tmp_path):
     assert [t.speaker for t in record.turns] == ["rep", "customer", "rep"]
     assert record.turns[1].text == "嗯，你们那个系统多少钱？\n我们今年预算比较紧"
     assert record.turns[1].ts.isoformat() == "2026-01-15T10:05:33"
-    assert record.lang == "zh" and record.deal_id == "wechat"
+    assert record.lang == "zh" and record.deal_id.startswith("chat-") and "wechat" not in record.deal_id
     assert [(i.line, "header" in i.message) for i in issues] == [(1, True)]
 
 

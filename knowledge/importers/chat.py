@@ -2,11 +2,13 @@
 ``姓名 2026/1/15 10:02:33``) followed by that person's message lines. One file is one deal.
 
 Which names are the rep comes from ``options['rep_names']``; by default the first speaker is the rep
-and everyone else is the customer. Names stay out of the record: only the role is kept.
+and everyone else is the customer. Names stay out of the record: only the role is kept, and the
+deal id is a hash of the file name (which often names the customer).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,11 @@ from knowledge.records import DealRecord, Turn
 HEADER = re.compile(
     r"^(?P<name>\S.{0,40}?)\s+(?P<date>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)\s*$"
 )
+
+
+def chat_deal_id(path: Path) -> str:
+    """A stable id from the file name without keeping it: chat exports are often named after the customer."""
+    return "chat-" + hashlib.sha256(path.name.encode()).hexdigest()[:10]
 
 
 def _when(date: str, time: str):
@@ -87,7 +94,7 @@ class ChatImporter(Importer):
         text = " ".join(t.text for t in turns)
         try:
             record = DealRecord(
-                deal_id=options.get("deal_id") or path.stem,
+                deal_id=options.get("deal_id") or chat_deal_id(path),
                 turns=turns,
                 lang=options.get("lang") or detect_lang(text),
                 industry=options.get("industry") or guess_industry(text),
