@@ -1,0 +1,95 @@
+"""Latency of live hints per customer utterance on the text path (detection, retrieval, keywords, signals, mood).
+
+    python -m evals.live.bench [--home DIR] [--n 400] [--json]
+
+Customer lines come from the bundled sample deals (Chinese and English), replayed call by call with each
+rep line in between, through the configured detector and the index of COACH_HOME (or ``--home``, e.g. a
+folder where the 100k-deal index was built). Prints p50/p95/max in ms and the index size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def use_home(home: Path) -> None:
+    """Point the settings at another data folder (for an index built elsewhere) before anything reads them."""
+    from knowledge import db, settings
+
+    os.environ["COACH_HOME"] = str(Path(home).resolve())  # the settings object reads it; we only set it
+    settings.get_settings.cache_clear()
+    db._engine_for.cache_clear()
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
+
+
+def run(kit, n: int = 400) -> dict:
+    from knowledge.sample import load_sample_deals
+
+    deals = load_sample_deals()
+    latencies: dict[str, list[float]] = {"zh": [], "en": []}
+    cards = 0
+    done = 0
+    for deal in deals:
+        if done >= n:
+            break
+        assist = kit.new_call()
+        for turn in deal.turns:
+            event = {"speaker": "customer" if turn.speaker == "customer" else "rep", "text": turn.text}
+            started = time.perf_counter()
+            hints = assist.process(event)
+            elapsed = (time.perf_counter() - started) * 1000.0
+            if event["speaker"] == "customer":
+                latencies[deal.lang].append(elapsed)
+                cards += sum(h.type == "objection_card" for h in hints)
+                done += 1
+    every = latencies["zh"] + latencies["en"]
+    size = None
+    if kit.index is not None and hasattr(kit.index, "bm25"):
+        size = len(kit.index.bm25)
+    return {
+        "utterances": len(every), "objection_cards": cards, "indexed_turns": size,
+        "p50_ms": _pct(every, 0.5), "p95_ms": _pct(every, 0.95), "max_ms": round(max(every), 2),
+        "mean_ms": round(statistics.fmean(every), 2),
+        "by_lang": {lang: {"n": len(v), "p50_ms": _pct(v, 0.5), "p95_ms": _pct(v, 0.95)}
+                    for lang, v in latencies.items() if v},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=None, help="COACH_HOME whose index to use")
+    parser.add_argument("--n", type=int, default=400, help="customer utterances to time")
+    parser.add_argument("--no-index", action="store_true", help="time without won-deal retrieval")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.home:
+        use_home(args.home)
+    from coach.live.factory import default_kit
+
+    started = time.perf_counter()
+    kit = default_kit(with_index=not args.no_index)
+    kit.warm_up()
+    print(f"  loaded detector and index in {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
+    result = run(kit, args.n)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"live hints, text path: {result['utterances']} customer utterances, index {result['indexed_turns']} turns")
+    print(f"  p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms "
+          f"(mean {result['mean_ms']} ms); objection cards {result['objection_cards']}")
+    for lang, s in result["by_lang"].items():
+        print(f"  {lang}: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms (n={s['n']})")
+
+
+if __name__ == "__main__":
+    main()
