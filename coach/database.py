@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from coach import tables as coach_tables
+from coach.live import tables as live_tables
+from coach.progression import tables as progression_tables
 from knowledge import tables as knowledge_tables
 from knowledge.db import apply_migrations, get_engine
 from scenarios import tables as scenario_tables
 
 
 def all_migrations():
-    return [*knowledge_tables.MIGRATIONS, *scenario_tables.MIGRATIONS, *coach_tables.MIGRATIONS]
+    return [*knowledge_tables.MIGRATIONS, *scenario_tables.MIGRATIONS, *coach_tables.MIGRATIONS,
+            *live_tables.MIGRATIONS, *progression_tables.MIGRATIONS]
 
 
 def init_db() -> list[str]:

@@ -20,20 +20,26 @@ def session_scorecard(session_id: int) -> dict[str, Any]:
         grades = {g.turn_id: g for g in db.exec(select(TurnGrade).where(TurnGrade.session_id == session_id))}
     state = CustomerState.model_validate_json(row.state_json)
     scored = []
+    last_customer = ""
     for turn in turns:
         grade = grades.get(turn.id)
+        if turn.speaker == "customer":
+            last_customer = turn.text
         if turn.speaker == "trainee" and grade is not None:
             data = json.loads(grade.grade_json)
             score = grade.override_score if grade.override_score is not None else grade.score
-            scored.append({"reply": turn.text, "grade": data, "score": score})
+            scored.append({"customer": last_customer, "reply": turn.text, "grade": data, "score": score})
     card: dict[str, Any] = {}
-    try:
+    if scored:
         from coach.grading import build_scorecard
+        from coach.grading.models import Grade, ScoredTurn
 
-        built = build_scorecard([(s["reply"], s["grade"]) for s in scored])
-        card.update(built.model_dump(mode="json") if hasattr(built, "model_dump") else dict(built))
-    except ImportError:
-        pass
+        built = build_scorecard([ScoredTurn(customer=s["customer"], reply=s["reply"],
+                                            grade=Grade.model_validate(s["grade"])) for s in scored])
+        card.update(built.model_dump(mode="json"))
+        card["follow_up_atoms"] = card.pop("follow_up", {})
+        card["practice_next"] = card.pop("practise_next", [])
+        card["grader_objections_handled"] = card.pop("objections_handled", 0)
     trainee_chars = sum(len(t.text) for t in turns if t.speaker == "trainee")
     customer_chars = sum(len(t.text) for t in turns if t.speaker == "customer")
     card.setdefault("questions_asked", sum(asks_question(s["reply"]) for s in scored))

