@@ -26,27 +26,30 @@ def test_trainee_plays_three_turns_and_sees_three_scores(app_server, browser, sh
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     sign_in(page, app_server, "trainee", "trainee123")
-    picker = page.locator("#scenario-picker")
-    picker.click()
-    page.get_by_role("option").filter(has_text="[zh]").first.click()
+    page.locator("#scenario-picker input").click()
+    page.get_by_role("option").filter(has_text="XX品牌贵30%").first.click()
     page.locator("#start-btn").click()
     chat = page.locator("#practice-chat")
     chat.locator(".message").first.wait_for(timeout=60_000)
     scores = []
+    panel = page.locator("#grade-panel")
     for reply in REPLIES:
+        before = panel.inner_text()
         page.locator("#reply-box textarea").fill(reply)
         page.locator("#send-btn").click()
-        panel = page.locator("#grade-panel")
         page.wait_for_function(
             "(n) => document.querySelectorAll('#practice-chat .message').length >= n", arg=1 + 2 * (len(scores) + 1),
             timeout=60_000)
-        page.wait_for_function("() => /\\d+\\/100/.test(document.querySelector('#grade-panel').innerText)",
-                               timeout=60_000)
+        page.wait_for_function(
+            "(old) => { const t = document.querySelector('#grade-panel').innerText; return t !== old && /\\d+\\/100/.test(t); }",
+            arg=before, timeout=60_000)
         scores.append(panel.inner_text())
         if "本轮得分" not in scores[-1]:
             pytest.fail(f"no score shown after a reply: {scores[-1]!r}")
     page.screenshot(path=str(shots / "practice-zh.png"), full_page=True)
     assert len(scores) == 3
+    assert page.locator(".toast-body.error, .error").count() == 0, "an error was shown on the page"
+    assert len(chat.locator(".message").all()) >= 7  # opening + 3 x (reply, customer answer)
     text = chat.inner_text()
     assert any("\u4e00" <= ch <= "\u9fff" for ch in text)
     # Chinese is rendered by a real CJK font, not tofu boxes: two different characters draw different pixels.

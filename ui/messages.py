@@ -38,8 +38,9 @@ def persona_card(public: dict[str, str], title: str, lang: str) -> str:
 
 
 def score_badge(score: float) -> str:
-    colour = "🟢" if score >= 80 else "🟡" if score >= 60 else "🔴"
-    return f"{colour} **{round(score)}**/100"
+    """Plain characters only: servers often lack a colour-emoji font, and a box is worse than nothing."""
+    level = "▲" if score >= 80 else "■" if score >= 60 else "▼"
+    return f"{level} **{round(score)}**/100"
 
 
 def grade_markdown(grade: dict[str, Any], lang: str) -> str:
@@ -57,7 +58,7 @@ def grade_markdown(grade: dict[str, Any], lang: str) -> str:
             evidence.setdefault(item["step"], []).append(item.get("phrase") or item.get("text") or "")
     rows = []
     for step, present in steps.items():
-        mark = "✅" if present else "⬜"
+        mark = "✔" if present else "✘"
         weight = f" ×{weights[step]:.2f}" if step in weights else ""
         found = "; ".join(esc(p) for p in evidence.get(step, []) if p)
         rows.append(f"- {mark} {labels.get(step, step)}{weight}" + (f" — “{found}”" if found else ""))
@@ -65,11 +66,11 @@ def grade_markdown(grade: dict[str, Any], lang: str) -> str:
         lines.append("\n".join(rows))
     anti = grade.get("anti_patterns") or []
     if anti:
-        lines.append(("⚠️ 问题: " if lang == "zh" else "⚠️ Issues: ") + ", ".join(f"`{esc(a)}`" for a in anti))
+        lines.append(("⚠ 问题: " if lang == "zh" else "⚠ Issues: ") + ", ".join(f"`{esc(a)}`" for a in anti))
     if grade.get("feedback"):
         lines.append(esc(grade["feedback"]))
     if grade.get("suggestion"):
-        lines.append(("💡 参考说法: " if lang == "zh" else "💡 Try: ") + esc(grade["suggestion"]))
+        lines.append(("➜ 参考说法: " if lang == "zh" else "➜ Try: ") + esc(grade["suggestion"]))
     return "\n\n".join(lines)
 
 
@@ -92,7 +93,7 @@ def scorecard_markdown(card: dict[str, Any], lang: str) -> str:
             lines.append(f"{label_zh if zh else label_en}: {esc(card[key])}")
     atoms = card.get("follow_up_atoms") or {}
     if atoms:
-        lines.append("\n".join(f"- {'✅' if ok else '⬜'} {esc(name)}" for name, ok in atoms.items()))
+        lines.append("\n".join(f"- {'✔' if ok else '✘'} {esc(name)}" for name, ok in atoms.items()))
     practice = card.get("practice_next") or []
     if practice:
         lines.append(("**接下来练习：**\n" if zh else "**Practise next:**\n") +

@@ -11,9 +11,25 @@ from coach.practice import PracticeService
 class Services:
     practice: PracticeService = field(default_factory=PracticeService)
 
-    def scenario_choices(self, lang: str = "zh") -> list[tuple[str, str]]:
-        """(label, id) pairs for the scenario picker, the user's language first."""
-        from scenarios import list_scenarios
+    def scenario_choices(self, user: dict | None) -> list[tuple[str, str]]:
+        """(label, id) pairs for the picker: playable scenarios first (the user's language first, drills after),
+        then locked ones marked 🔒 with what unlocks them."""
+        if not user:
+            return []
+        from coach.progression import scenario_access
 
-        items = sorted(list_scenarios(), key=lambda s: (s.language != lang, s.id))
-        return [(f"{s.title} [{s.language}]", s.id) for s in items]
+        lang = user.get("lang", "zh")
+        rows = scenario_access(user["id"])
+
+        def order(row):
+            s = row.scenario
+            return (not row.unlocked, s.id.startswith("drill-"), s.language != lang, s.id)
+
+        choices = []
+        for row in sorted(rows, key=order):
+            s = row.scenario
+            label = f"{s.title} [{s.language}]"
+            if not row.unlocked:
+                label = f"🔒 {label} — {row.reason}"
+            choices.append((label, s.id))
+        return choices

@@ -73,7 +73,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
                     elif item.kind == "notice":
                         gr.Info(item.text)
                     history[-1] = {"role": "assistant", "content": esc(streamed) or "…"}
-                    yield history, "", gr.update(), sess, hidden, *[gr.update()] * 3, gr.update()
+                    yield history, gr.update(), gr.update(), sess, hidden, *[gr.update()] * 3, gr.update()
                 else:
                     turn = item
         except Exception as exc:
@@ -86,7 +86,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         card = gr.update()
         if turn.ended:
             card = scorecard_markdown(services_scorecard(services, sess["id"]), lang)
-        yield (history, "", grade_markdown(turn.grade, lang), sess, gr.update(visible=bool(options)),
+        # the reply box was cleared by the first yield; leave it alone now so a new reply is not wiped
+        yield (history, gr.update(), grade_markdown(turn.grade, lang), sess, gr.update(visible=bool(options)),
                *buttons, card)
 
     send_outputs = [chat, reply, grade_md, session_state, nav_row, *nav_buttons, scorecard_md]
@@ -112,8 +113,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
     end.click(do_end, [session_state, user_state], [scorecard_md])
 
     def refresh(user):
-        lang = lang_of(user)
-        return gr.update(choices=services.scenario_choices(lang) if user else [])
+        return gr.update(choices=services.scenario_choices(user))
 
     nav_title.value = ""
     return {"refresh": (refresh, [user_state], [scenario]), "chat": chat}
