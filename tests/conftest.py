@@ -55,6 +55,26 @@ def db(coach_env):
     return coach_env
 
 
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory):
+    """One COACH_HOME initialised with the bundled sample (database, index, demo users), built once."""
+    home = tmp_path_factory.mktemp("seeded-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
+    env.update(COACH_HOME=str(home), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", COACH_TTS="espeak")
+    subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "init", "--json"], env=env,
+                   check=True, cwd=home, stdout=subprocess.DEVNULL)
+    return home
+
+
+@pytest.fixture
+def seeded_home(_seeded_template, coach_env):
+    """This test's COACH_HOME as a copy of the initialised sample home (deals indexed, users, scenarios)."""
+    shutil.rmtree(coach_env, ignore_errors=True)
+    shutil.copytree(_seeded_template, coach_env)
+    _reset_caches()
+    return coach_env
+
+
 @pytest.fixture
 def fake_openai(monkeypatch):
     """A fake OpenAI-compatible server on 127.0.0.1, with the env pointing the app at it."""

@@ -51,7 +51,7 @@ class PolicyConfig:
     max_turns: int = 12
     intensity: float = 0.5  # scenario intensity: raises the bar to resolve an objection
     max_presses: int = 3
-    agree_trust: float = 0.55
+    agree_trust: float = 0.5
     buying_trust: float = 0.62
     facts: list[str] = field(default_factory=list)  # persona fact keys available to reveal
 
@@ -63,9 +63,15 @@ def asks_question(text: str) -> bool:
     return bool(_QUESTION.search(text))
 
 
-def resolve_threshold(severity: float, intensity: float) -> float:
-    """Score a reply needs to settle an objection: 55 for a mild one, up to ~85 for a severe, intense one."""
-    return 55 + 20 * severity + 10 * intensity
+def resolve_need(severity: float, intensity: float) -> float:
+    """How much handling an objection needs before the customer lets it go: one excellent reply settles a mild
+    one, a severe objection in an intense scenario takes two or three good replies."""
+    return 0.8 + 0.8 * severity + 0.4 * intensity
+
+
+def handling(score: float) -> float:
+    """What one reply contributes: nothing at 15 or below (empty agreement), ~1 for a reply scoring 65."""
+    return max(0.0, (score - 15) / 50)
 
 
 def trigger_fires(trigger: str, state: CustomerState, signal: ReplySignal | None) -> bool:
@@ -85,9 +91,11 @@ def trigger_fires(trigger: str, state: CustomerState, signal: ReplySignal | None
 def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, float], cfg: PolicyConfig) -> bool:
     """Apply one graded reply to trust, patience and the active objection; True when it was resolved now."""
     state.turn += 1
-    state.trust += (signal.score - 60) / 250 - 0.05 * len(signal.anti_patterns) + (0.03 if signal.clarifies else 0)
-    state.patience -= 0.06 + (0.12 if signal.score < 40 else 0) + 0.05 * len(signal.anti_patterns)
-    state.patience += 0.04 if signal.score >= 75 else 0
+    state.trust += (signal.score - 40) / 200 - 0.05 * len(signal.anti_patterns) + (0.03 if signal.clarifies else 0)
+    state.patience -= 0.05 + (0.1 if signal.score < 25 else 0) + 0.05 * len(signal.anti_patterns)
+    state.patience += 0.04 if signal.score >= 60 else 0
+    if signal.advances and state.active is None:
+        state.trust += 0.04  # a concrete next step once the concerns are settled reads as competence
     state.trust = min(1.0, max(0.0, state.trust))
     state.patience = min(1.0, max(0.0, state.patience))
     if signal.advances:
@@ -95,7 +103,8 @@ def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, 
     active = state.active
     if active is None:
         return False
-    if signal.score >= resolve_threshold(severity.get(active, 0.5), cfg.intensity):
+    state.progress[active] = state.progress.get(active, 0.0) + handling(signal.score)
+    if state.progress[active] >= resolve_need(severity.get(active, 0.5), cfg.intensity):
         state.resolved.append(active)
         state.active = None
         return True

@@ -27,6 +27,7 @@ class CustomerState(BaseModel):
     resolved: list[str] = Field(default_factory=list)
     escalated: list[str] = Field(default_factory=list)
     presses: dict[str, int] = Field(default_factory=dict)
+    progress: dict[str, float] = Field(default_factory=dict)  # how far each open objection has been handled
     revealed: list[str] = Field(default_factory=list)  # persona facts the trainee has learned
     used_lines: list[str] = Field(default_factory=list)  # fingerprints, so the customer does not repeat
     next_step_agreed: bool = False

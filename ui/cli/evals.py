@@ -57,3 +57,34 @@ def eval_retrieval(
         for mode, m in report[lang].items():
             typer.echo(f"[{lang} {mode:<6}] recall@5 {m['recall@5']:.3f}  MRR {m['mrr']:.3f}  "
                        f"precision@5 {m['precision@5']:.3f} (n={m['n']})")
+
+
+@eval_app.command("roleplay")
+def roleplay(
+    sessions: int = typer.Option(200, help="sessions in all, split over scenarios and strong/weak trainees"),
+    turns: int = typer.Option(20, help="trainee replies per session (a session may end earlier)"),
+    scenario: list[str] = typer.Option(None, "--scenario", help="limit to these scenario ids"),
+    json_out: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Customer quality: reproducibility, consistency, role inversion, responsiveness, variety.
+
+    Example: coach eval roleplay --sessions 200 --turns 20 --json
+    """
+    import json
+
+    from evals.roleplay.runner import check_reproducible, run_roleplay_eval
+
+    report = run_roleplay_eval(scenario or None, sessions=sessions, turns=turns, progress=not json_out)
+    report["reproducible"] = check_reproducible()
+    if json_out:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"sessions {report['sessions']}, turns {report['turns']}, reproducible {report['reproducible']}")
+    for lang in ("zh", "en"):
+        if lang in report:
+            r = report[lang]
+            typer.echo(f"[{lang}] lines {r['customer_lines']}  contradictions {r['contradiction_rate']:.2%}  "
+                       f"role inversion {r['role_inversion_rate']:.2%}  distinct lines {r['distinct_lines']}  "
+                       f"distinct-2 {r['distinct_2']}")
+            for kind in ("strong", "weak"):
+                typer.echo(f"    {kind}: {r[kind]}")
