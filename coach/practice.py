@@ -38,6 +38,7 @@ class SessionView(BaseModel):
     opening: str
     hints: bool
     seed: int
+    mode: str = "standard"
     notices: list[str] = Field(default_factory=list)
 
 
@@ -130,7 +131,7 @@ class PracticeService:
             db.refresh(row)
         return SessionView(session_id=row.id, scenario_id=scenario.id, scenario_version=version, title=scenario.title,
                            lang=scenario.language, persona_public=persona.public().model_dump(), opening=text,
-                           hints=show_hints, seed=seed)
+                           hints=show_hints, seed=seed, mode=mode)
 
     def _load(self, session_id: int, user_id: int | None):
         with db_session() as db:
@@ -242,3 +243,7 @@ class PracticeService:
     def persona_view(self, session_id: int) -> PersonaView:
         row, _ = self._load(session_id, None)
         return persona_view(Persona.model_validate_json(row.persona_json))
+
+    def customer_state(self, session_id: int) -> CustomerState:
+        row, _ = self._load(session_id, None)
+        return CustomerState.model_validate_json(row.state_json)

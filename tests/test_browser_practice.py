@@ -59,4 +59,39 @@ def test_trainee_plays_three_turns_and_sees_three_scores(app_server, browser, sh
             return Array.from(g.getImageData(0, 0, 40, 40).data).join(','); };
         return draw('价') !== draw('格') && draw('格') !== draw('异'); }""")
     assert differ, "Chinese characters render as identical boxes: install fonts-wqy-microhei"
+    page.locator("#end-btn").click()
+    page.wait_for_function("() => document.querySelector('#scorecard-panel').innerText.includes('成绩单')",
+                           timeout=60_000)
+    page.screenshot(path=str(shots / "scorecard-zh.png"), full_page=True)
+    assert "接下来练习" in page.locator("#scorecard-panel").inner_text()
     context.close()
+
+
+def start_scenario(page, base_url, user, password, label):
+    sign_in(page, base_url, user, password)
+    page.locator("#scenario-picker input").click()
+    page.get_by_role("option").filter(has_text=label).first.click()
+    page.locator("#start-btn").click()
+    page.locator("#practice-chat .message").first.wait_for(timeout=60_000)
+
+
+def test_two_trainees_at_once_keep_their_own_sessions(app_server, browser, shots):
+    """Two browser contexts (Chinese and English) practise at the same time; nothing leaks between them."""
+    zh = browser.new_context(locale="zh-CN").new_page()
+    en = browser.new_context(locale="en-US").new_page()
+    start_scenario(zh, app_server, "trainee2", "trainee123", "XX品牌贵30%")
+    start_scenario(en, app_server, "rep", "rep123", "too expensive for a small shop")
+    zh.locator("#reply-box textarea").fill("理解您的顾虑，请问您现在对比的是哪家？")
+    en.locator("#reply-box textarea").fill("I understand. What are you comparing us with?")
+    zh.locator("#send-btn").click()
+    en.locator("#send-btn").click()
+    for page in (zh, en):
+        page.wait_for_function("() => /\\d+\\/100/.test(document.querySelector('#grade-panel').innerText)",
+                               timeout=60_000)
+    zh_text, en_text = zh.locator("#practice-chat").inner_text(), en.locator("#practice-chat").inner_text()
+    assert "对比的是哪家" in zh_text and "comparing us with" not in zh_text
+    assert "comparing us with" in en_text and "对比的是哪家" not in en_text
+    assert "Score for this reply" in en.locator("#grade-panel").inner_text() or "本轮得分" in en.locator(
+        "#grade-panel").inner_text()
+    zh.screenshot(path=str(shots / "trainee2-zh.png"), full_page=True)
+    en.screenshot(path=str(shots / "rep-en.png"), full_page=True)
