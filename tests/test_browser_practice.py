@@ -48,7 +48,8 @@ def test_trainee_plays_three_turns_and_sees_three_scores(app_server, browser, sh
             pytest.fail(f"no score shown after a reply: {scores[-1]!r}")
     page.screenshot(path=str(shots / "practice-zh.png"), full_page=True)
     assert len(scores) == 3
-    assert page.locator(".toast-body.error, .error").count() == 0, "an error was shown on the page"
+    errors = page.locator(".toast-body.error")
+    assert errors.count() == 0, f"an error was shown on the page: {errors.all_inner_texts()}"
     assert len(chat.locator(".message").all()) >= 7  # opening + 3 x (reply, customer answer)
     text = chat.inner_text()
     assert any("\u4e00" <= ch <= "\u9fff" for ch in text)

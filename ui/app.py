@@ -40,6 +40,10 @@ def create_app(services: Services | None = None) -> gr.Blocks:
                     from ui.pages import review
 
                     review_page = review.build(services, user_state, i18n)
+                with gr.Tab(i18n("live"), id="live", elem_id="tab-live"):
+                    from ui.pages import live
+
+                    live_page = live.build(services, user_state, i18n)
 
         def do_signin(name, pw):
             from coach.users import authenticate
@@ -57,6 +61,8 @@ def create_app(services: Services | None = None) -> gr.Blocks:
 
         outputs = [user_state, signin_col, main_col, signin_msg, welcome, lang_switch, practice_tab, review_tab]
         refreshers = [practice_page["refresh"], review_page["refresh"]]
+        if live_page.get("refresh"):
+            refreshers.append(live_page["refresh"])
 
         def after_signin(event):
             for fn, inputs, outs in refreshers:

@@ -18,6 +18,9 @@ def build_asgi(services=None):
     def healthz() -> dict:
         return {"ok": True}
 
+    from ui.live_api import register_live_routes
+
+    register_live_routes(api)
     blocks = create_app(services)
     return gr.mount_gradio_app(api, blocks, path="/", css=CSS, i18n=blocks.i18n_config, footer_links=[])
 
