@@ -73,10 +73,11 @@ def require_author(user: dict | None) -> None:
 
 # --- scenarios ------------------------------------------------------------------------------------------
 def scenario_rows() -> list[list[Any]]:
-    """Every scenario's newest version (shipped and published) as Dataframe rows, text escaped."""
+    """Every scenario's newest version (shipped and published) as Dataframe rows. Plain "str" cells: the
+    Dataframe shows them as text (escaping here would show ``&quot;`` to the trainer)."""
     from scenarios import list_scenarios
 
-    return [[esc(s.id), esc(s.title), s.language, esc(s.pool), s.version] for s in list_scenarios()]
+    return [[s.id, s.title, s.language, s.pool, s.version] for s in list_scenarios()]
 
 
 def scenario_yaml(scenario_id: str) -> str:
@@ -137,7 +138,7 @@ def publish_text(user: dict | None, text: str) -> str:
 def preview_html(result, lang: str) -> str:
     """The auto-played run: each reply with its score and steps, each customer line with the act and why."""
     public = result.persona_public
-    parts = [f"<h4>{esc(result.title)} · {esc(result.scenario_id)} v{result.version} · {esc(result.script)}</h4>",
+    parts = [f"<h4>{esc(result.title)} · {esc(result.scenario_id)} · {esc(result.script)} · seed {result.seed}</h4>",
              f"<p>{esc(public.get('name', ''))} · {esc(public.get('title', ''))} · {esc(public.get('company', ''))}</p>"]
     for turn in result.turns:
         if turn.speaker == "trainee":
@@ -377,7 +378,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         return run
 
     with gr.Accordion("场景 / Scenarios", open=True):
-        table = gr.Dataframe(headers=SCENARIO_COLUMNS, value=[], interactive=False, wrap=True, elem_id="au-scenarios")
+        table = gr.Dataframe(headers=SCENARIO_COLUMNS, value=[], interactive=False, wrap=True, elem_id="au-scenarios",
+                             datatype=["str", "str", "str", "str", "number"], max_height=320)
         with gr.Row():
             picker = gr.Dropdown(label="场景 / Scenario", choices=[], scale=3, elem_id="au-scenario")
             load_btn = gr.Button("加载 / Load", scale=1, elem_id="au-load")
