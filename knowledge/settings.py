@@ -6,6 +6,7 @@ without importing upward. No other module reads ``os.environ``.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def ensure_home(settings: Settings | None = None) -> Path:
     home = settings.coach_home
     try:
         home.mkdir(parents=True, exist_ok=True)
-        probe = home / ".write-test"
+        probe = home / f".write-test-{os.getpid()}"  # per process: two starting at once must not race
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:

@@ -17,6 +17,10 @@ from pydantic import BaseModel, ValidationError
 from personas import get_pool
 from scenarios.schema import Scenario
 
+MAX_SCENARIO_CHARS = 200_000  # scenario files are a few KB; anything this big is a mistake or an attack
+MAX_ALIASES = 50  # blocks "billion laughs" alias bombs, which validation would expand
+MAX_DEPTH = 20
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -40,11 +44,35 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(str(i) for i in issues))
 
 
+def _check_shape(text: str, source: str) -> None:
+    """Refuse alias bombs and absurd nesting from the event stream, before anything is built from them."""
+    aliases = depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ScenarioError([Issue(source, event.start_mark.line + 1, "", f"more than {MAX_ALIASES} YAML "
+                                           "aliases (*name); write the values out instead")])
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ScenarioError([Issue(source, event.start_mark.line + 1, "", f"YAML nested more than {MAX_DEPTH} "
+                                           "levels deep; a scenario is a shallow mapping")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Validate YAML text into a Scenario or raise ScenarioError naming file, line and field."""
+    if len(text) > MAX_SCENARIO_CHARS:
+        raise ScenarioError([Issue(source, 1, "", f"the file has {len(text)} characters; a scenario is at most "
+                                   f"{MAX_SCENARIO_CHARS} (is this the right file?)")])
     try:
+        _check_shape(text, source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ScenarioError([Issue(source, 1, "", "YAML nested too deeply; a scenario is a flat mapping")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -53,6 +81,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
             started = f" ({exc.context} at line {exc.context_mark.line + 1})"
         message = f"YAML syntax error: {exc.problem or exc}{started}; fix the indentation, brackets or quoting"
         raise ScenarioError([Issue(source, line, "", message)]) from exc
+    except yaml.YAMLError as exc:  # e.g. a NUL or control character: the reader refuses it before parsing
+        raise ScenarioError([Issue(source, 1, "", f"not a readable YAML text ({str(exc).splitlines()[0]}); "
+                                   "save it as plain UTF-8 text")]) from exc
     if not isinstance(data, dict) or root is None:
         raise ScenarioError([Issue(source, 1, "", "a scenario file must be a YAML mapping (id: ..., title: ...)")])
     issues = _duplicate_keys(root, source)

@@ -154,6 +154,8 @@ def parse_event(raw: str | bytes | dict | TranscriptEvent) -> TranscriptEvent:
         except json.JSONDecodeError as exc:
             raise LiveInputError(f"not valid JSON ({exc.msg} at column {exc.colno}); send one JSON object per line "
                                  'like {"speaker": "customer", "text": "太贵了", "ts": 3.2}') from None
+        except RecursionError:  # [[[[...]]]] from a hostile client: one error event, not a dead stream
+            raise LiveInputError("JSON nested too deeply; send one flat JSON object per line") from None
     if not isinstance(raw, dict):
         raise LiveInputError(f"expected a JSON object, got {type(raw).__name__}; "
                              'send {"speaker": "customer"|"rep", "text": "...", "ts": 0}')

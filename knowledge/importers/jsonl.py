@@ -38,6 +38,9 @@ class JsonlImporter(Importer):
             except json.JSONDecodeError as exc:
                 yield ImportIssue(file=path.name, line=number, message=f"not valid JSON ({exc.msg} at column {exc.colno})")
                 continue
+            except RecursionError:  # hostile nesting ([[[[...]]]]) must cost one bad row, not the import
+                yield ImportIssue(file=path.name, line=number, message="JSON nested too deeply; one deal per line")
+                continue
             if not isinstance(data, dict):
                 yield ImportIssue(file=path.name, line=number, message="expected a JSON object (one deal per line)")
                 continue

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "ui.cli.grading",
     "ui.cli.evals",
     "ui.cli.preview",
+    "ui.cli.bench",
 ]
 
 

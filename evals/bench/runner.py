@@ -1,0 +1,104 @@
+"""`coach bench`: build (or reuse) a scale index per size, then time role-play turns, live hints and many
+trainees against it; ingestion throughput once. Returns one JSON-able report."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from evals.bench.machine import machine_info
+from evals.bench.scale import SYNTHETIC_LABEL, build_scale_home, default_home, use_home
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def bench_size(deals: int, root: Path | None, vectors: str, turns: int, utterances: int, trainees: int,
+               trainee_turns: int, progress: bool, sample: bool = True) -> dict:
+    """All per-index figures at one index size."""
+    from coach.live.factory import default_kit
+    from coach.practice import PracticeService
+    from evals.bench.concurrency import run_concurrency
+    from evals.bench.roleplay import run_roleplay
+    from evals.live.bench import run as run_live
+
+    home = (Path(root) / default_home(deals, vectors).name) if root else default_home(deals, vectors)
+    _say(progress, f"[bench] index of {deals} deals in {home} ({vectors} document vectors)")
+    built = build_scale_home(deals, home, vectors=vectors, progress=progress, init=True, sample=sample)
+    default_kit.cache_clear()
+    kit = default_kit()
+    kit.warm_up()
+    result: dict = {"deals": deals, "index": built,
+                    "vectors": SYNTHETIC_LABEL if vectors == "random" else "real model document vectors"}
+    if turns:
+        _say(progress, f"[bench] role-play: {turns} turns per language")
+        service = PracticeService()
+        run_roleplay(service, kit, turns=2)  # warm: first grade loads playbooks and exemplars
+        result["roleplay"] = run_roleplay(service, kit, turns=turns)
+    if utterances:
+        _say(progress, f"[bench] live hints: {utterances} customer utterances")
+        result["live"] = run_live(kit, utterances)
+    if trainees:
+        _say(progress, f"[bench] concurrency: {trainees} trainees x {trainee_turns} turns")
+        result["concurrency"] = run_concurrency(home, trainees=trainees, turns=trainee_turns)
+    return result
+
+
+def run_bench(deals: list[int], root: Path | None = None, vectors: str = "random", turns: int = 60,
+              utterances: int = 200, ingest_deals: int = 200, trainees: int = 50, trainee_turns: int = 5,
+              progress: bool = True, sample: bool = True) -> dict:
+    started = time.perf_counter()
+    report: dict = {"machine": machine_info(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+                    "sizes": []}
+    for n in deals:
+        report["sizes"].append(bench_size(n, root, vectors, turns, utterances, trainees, trainee_turns, progress,
+                                          sample))
+    if ingest_deals:
+        _say(progress, f"[bench] ingestion: {ingest_deals} deals, cold cache, against bare embedding")
+        from evals.bench.ingest import run_ingest
+
+        folder = (Path(root) / "ingest") if root else None
+        if folder is not None:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+        report["ingest"] = run_ingest(ingest_deals, folder=folder, progress=progress)
+    report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    return report
+
+
+def text_report(report: dict) -> str:
+    m = report["machine"]
+    lines = [f"machine: {m['cpu_count']} cores, {m['platform']}, load average at start "
+             f"{report['load_average_at_start']} / end {report['load_average_at_end']}",
+             f"command: {m['command']}"]
+    for size in report["sizes"]:
+        lines.append(f"\n== {size['deals']} deals ({size['index']['indexed_docs']} indexed turns) — {size['vectors']}")
+        if "roleplay" in size:
+            r = size["roleplay"]
+            lines.append(f"role-play turn (grade + reply + hints): p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms "
+                         f"(n={r['n']}; turn alone p95 {r['parts']['turn_ms']['p95_ms']} ms, "
+                         f"hints p95 {r['parts']['hints_ms']['p95_ms']} ms)")
+        if "live" in size:
+            r = size["live"]
+            lines.append(f"live hint per customer utterance: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms "
+                         f"(n={r['utterances']})")
+        if "concurrency" in size:
+            c = size["concurrency"]
+            lines.append(f"concurrency, {c['trainees']} trainees: turn p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, "
+                         f"errors {c['errors']}/{c['turns_attempted']}, {c['turns_per_s']} turns/s; "
+                         f"server peak RSS {c['server_peak_rss_mb']} MB")
+    if "ingest" in report:
+        i = report["ingest"]
+        lines.append(f"\ningestion ({i['deals']} deals, {i['turns']} turns, cold cache): {i['deals_per_s']} deals/s, "
+                     f"{i['turns_per_s']} turns/s; bare embedding {i['bare_embedding_turns_per_s']} turns/s; "
+                     f"ratio {i['ratio_to_bare_embedding']}")
+    return "\n".join(lines)
+
+
+__all__ = ["bench_size", "run_bench", "text_report", "use_home"]
