@@ -157,6 +157,13 @@ def test_mood_drops_into_a_warning(kit, lines):
     assert moods[-1].parts["negation"] > 0 and moods[-1].parts["hedging"] > 0
 
 
+def test_steady_mood_is_not_resent(kit):
+    assist = kit.new_call()
+    moods = [h for n in range(6) for h in assist.process({"speaker": "customer", "text": f"Sure, that works {n}"})
+             if h.type == "mood"]
+    assert len(moods) == 1 and moods[0].value == 1.0
+
+
 def test_malformed_input_gives_error_events_and_the_stream_goes_on(kit):
     assist = kit.new_call()
     bad = ["{not json", "[1, 2]", json.dumps({"speaker": "boss", "text": "hi"}), json.dumps({"speaker": "customer"}),
@@ -191,7 +198,8 @@ def test_iso_timestamps_count_from_call_start(kit):
 def test_objection_handling_is_tracked(kit):
     assist = kit.new_call()
     assist.process({"speaker": "customer", "text": "太贵了"})
-    assist.process({"speaker": "rep", "text": "理解，这确实是一笔投入。方便说一下您是跟哪家在比吗？"})
+    assist.process({"speaker": "rep", "text": "理解，这确实是一笔投入。"})  # one reply, split over two lines
+    assist.process({"speaker": "rep", "text": "方便说一下您是跟哪家在比吗？"})
     assist.process({"speaker": "customer", "text": "我再考虑一下吧"})
     assist.process({"speaker": "rep", "text": "好的"})
     assist.process({"speaker": "customer", "text": "I need to check with my boss"})

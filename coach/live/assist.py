@@ -135,6 +135,7 @@ class LiveAssist:
         self.signal_moments: list[SignalMoment] = []
         self.card_counts: dict[str, int] = {}
         self._pending: list[ObjectionRecord] = []
+        self._reply: list[str] = []  # rep lines since the oldest pending objection
         self._last_sent: dict[tuple[str, str], tuple[int, float | None]] = {}
         self._iso_start: float | None = None
         self._last_mood: MoodHint | None = None
@@ -173,8 +174,10 @@ class LiveAssist:
         self.turns += 1
         self.transcript.append(event.model_copy(update={"text": text, "ts": seconds}))
         if event.speaker == "rep":
-            self._judge_reply(text, lang)
+            if self._pending:
+                self._reply.append(text)
             return []
+        self._judge_reply(lang)  # the customer speaks again: the rep's turn in between was the reply
         out: list[BaseModel] = []
         detection = self.detector.detect(text, lang)
         card = self._objection(detection, text, lang, seconds, started)
@@ -192,6 +195,7 @@ class LiveAssist:
 
     def finish(self) -> None:
         """The call ended: objections still waiting for a reply count as not handled."""
+        self._judge_reply(self.lang or "zh")
         for record in self._pending:
             record.handled = False
         self._pending = []
@@ -302,14 +306,20 @@ class LiveAssist:
     def _mood(self, text: str, seconds: float | None, started: float) -> MoodHint | None:
         value = self.mood.add(text, seconds)
         last = self._last_mood
-        if last is not None and abs(value - last.value) < self.config.mood.min_change \
-                and last.warning == self.mood.warning:
-            return None
+        if last is not None and last.warning == self.mood.warning and (
+                abs(value - last.value) < self.config.mood.min_change or self._cooling(("mood", ""), seconds)):
+            return None  # a steady radar is not news; a flip into or out of the warning always is
+        self._sent(("mood", ""), seconds)
         self._last_mood = MoodHint(value=value, warning=self.mood.warning, parts=dict(self.mood.parts),
                                    utterance=self.turns, ts=seconds, latency_ms=self._ms(started))
         return self._last_mood
 
-    def _judge_reply(self, reply: str, lang: str) -> None:
+    def _judge_reply(self, lang: str) -> None:
+        """Judge pending objections on everything the rep said since (calls split a reply into many lines)."""
+        if not self._pending or not self._reply:
+            return
+        reply = " ".join(self._reply)
+        self._reply = []
         for record in self._pending:
             verdict: Verdict = self.judge(record.text, reply, record.objection, lang)
             record.reply, record.handled, record.score, record.steps = reply, verdict.handled, verdict.score, \

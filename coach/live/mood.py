@@ -42,7 +42,7 @@ class MoodConfig:
     threshold: float = 0.45  # below this the card turns into a warning
     weights: tuple[float, float, float, float] = (0.35, 0.25, 0.2, 0.2)  # negation, hedging, interval, emoji
     decay: float = 0.6  # weight of an utterance relative to the one after it
-    min_change: float = 0.05  # a new reading is sent only when it moved this much (or the warning flipped)
+    min_change: float = 0.1  # a new reading is sent only when it moved this much (or the warning flipped)
 
 
 class MoodRadar:
