@@ -456,8 +456,10 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
     pb_validate.click(guarded(do_pb_validate), [user_state, pb_editor], [pb_message])
     pb_save.click(guarded(save_playbook), [user_state, pb_editor], [pb_message])
 
-    def do_upload(user, file):
+    def do_upload(user, file, previous):
         require_author(user)
+        if previous and Path(previous["path"]).parent.name.startswith("coach-upload-"):
+            shutil.rmtree(Path(previous["path"]).parent, ignore_errors=True)  # a re-upload drops the last copy
         if not file:
             return None, "", gr.update(interactive=False), ""
         original = getattr(file, "orig_name", None) or Path(str(file)).name
@@ -466,7 +468,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         return ({"path": str(staged), "records": preview["records"]}, anonymization_html(preview, lang_of(user)),
                 gr.update(interactive=preview["records"] > 0), "")
 
-    upload.upload(guarded(do_upload), [user_state, upload], [upload_state, anon_html, import_btn, import_md])
+    upload.upload(guarded(do_upload), [user_state, upload, upload_state], [upload_state, anon_html, import_btn, import_md])
 
     def do_import(user, staged, progress=gr.Progress()):
         require_author(user)
