@@ -107,6 +107,12 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: floa
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
+class ServerURL(str):
+    """The served app's base URL; ``.home`` is its COACH_HOME (tests may add data there)."""
+
+    home: Path
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """A real `coach serve` process on a free port with its own initialised COACH_HOME."""
@@ -121,7 +127,9 @@ def app_server(tmp_path_factory):
     proc = subprocess.Popen([*coach, "serve"], env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
+        url = ServerURL(f"http://127.0.0.1:{port}")
+        url.home = home
+        yield url
     finally:
         proc.terminate()
         try:

@@ -40,6 +40,10 @@ def create_app(services: Services | None = None) -> gr.Blocks:
                     from ui.pages import review
 
                     review_page = review.build(services, user_state, i18n)
+                with gr.Tab(i18n("author"), id="author", elem_id="tab-author", visible=False) as author_tab:
+                    from ui.pages import author
+
+                    author_page = author.build(services, user_state, i18n)
                 with gr.Tab(i18n("live"), id="live", elem_id="tab-live"):
                     from ui.pages import live
 
@@ -51,16 +55,18 @@ def create_app(services: Services | None = None) -> gr.Blocks:
             user = authenticate(name or "", pw or "")
             if user is None:
                 return (None, gr.update(), gr.update(), f"❌ {t('signin_failed', 'zh')} / {t('signin_failed', 'en')}",
-                        gr.update(), gr.update(), gr.update(), gr.update())
+                        gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
             info = {"id": user.id, "username": user.username, "name": user.display_name,
                     "roles": sorted(user.role_set), "lang": user.lang}
             return (info, gr.update(visible=False), gr.update(visible=True), "",
                     t("welcome", user.lang, name=user.display_name, roles=", ".join(info["roles"])),
                     gr.update(value=user.lang), gr.update(visible=bool({"trainee", "admin"} & user.role_set)),
-                    gr.update(visible=bool({"mentor", "admin"} & user.role_set)))
+                    gr.update(visible=bool({"mentor", "admin"} & user.role_set)),
+                    gr.update(visible=bool({"trainer", "admin"} & user.role_set)))
 
-        outputs = [user_state, signin_col, main_col, signin_msg, welcome, lang_switch, practice_tab, review_tab]
-        refreshers = [practice_page["refresh"], review_page["refresh"]]
+        outputs = [user_state, signin_col, main_col, signin_msg, welcome, lang_switch, practice_tab, review_tab,
+                   author_tab]
+        refreshers = [practice_page["refresh"], review_page["refresh"], author_page["refresh"]]
         if live_page.get("refresh"):
             refreshers.append(live_page["refresh"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from coach.practice import PracticeService
+from ui.texts import t
 
 
 @dataclass
@@ -13,7 +14,7 @@ class Services:
 
     def scenario_choices(self, user: dict | None) -> list[tuple[str, str]]:
         """(label, id) pairs for the picker: playable scenarios first (the user's language first, drills after),
-        then locked ones marked 🔒 with what unlocks them."""
+        then locked ones marked as such with what unlocks them."""
         if not user:
             return []
         from coach.progression import scenario_access
@@ -30,6 +31,6 @@ class Services:
             s = row.scenario
             label = f"{s.title} [{s.language}]"
             if not row.unlocked:
-                label = f"🔒 {label} — {row.reason}"
+                label = f"[{t('locked', lang)}] {label} — {row.reason}"
             choices.append((label, s.id))
         return choices

@@ -19,7 +19,7 @@ def _human(hint) -> str:
         first = hint.steps[0].phrase if hint.steps else ""
         return f"[{hint.latency_ms:.0f}ms] ⚠ {hint.title} ({hint.confidence:.2f}) → {first}"
     if kind == "keyword_card":
-        return f"[{hint.latency_ms:.0f}ms] 🗂 {hint.title}: " + ", ".join(f.label for f in hint.fields)
+        return f"[{hint.latency_ms:.0f}ms] ▣ {hint.title}: " + ", ".join(f.label for f in hint.fields)
     if kind == "signal":
         return f"[{hint.latency_ms:.0f}ms] ★ {hint.label}: «{hint.span}»"
     if kind == "mood":

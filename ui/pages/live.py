@@ -59,7 +59,7 @@ def card_html(hint: dict, lang: str = "zh") -> str:
     if kind == "keyword_card":
         fields = "".join(f"<li>{e(f.get('label'))}: <input value='{e(f.get('value'))}' size='18'></li>"
                          for f in hint.get("fields", []))
-        return (f"<div class='live-card keyword'><b>🗂 {e(hint.get('title'))}</b> "
+        return (f"<div class='live-card keyword'><b>▣ {e(hint.get('title'))}</b> "
                 f"<small>«{e(hint.get('keyword'))}»</small><ul>{fields}</ul></div>")
     if kind == "signal":
         return (f"<div class='live-card signal'><b>★ {e(hint.get('label'))}</b><div>"

@@ -20,7 +20,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             persona = gr.Markdown(elem_id="persona-card")
             chat = gr.Chatbot(label=i18n("customer"), height=420, elem_id="practice-chat",
                               sanitize_html=True, feedback_options=None)
-            voice = gr.Audio(label="🔊", autoplay=True, interactive=False, type="filepath", elem_id="customer-voice",
+            voice = gr.Audio(label="客户语音 / Customer voice", autoplay=True, interactive=False, type="filepath", elem_id="customer-voice",
                              visible=True)
             with gr.Row(visible=False, elem_id="nav-bar") as nav_row:
                 nav_buttons = [gr.Button(size="sm", elem_id=f"nav-{i}") for i in range(3)]
@@ -28,7 +28,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             with gr.Row():
                 send = gr.Button(i18n("send"), variant="primary", elem_id="send-btn")
                 end = gr.Button(i18n("end"), elem_id="end-btn")
-            with gr.Accordion("🎤", open=False, elem_id="speak-panel"):
+            with gr.Accordion("语音回复 / Speak your reply", open=False, elem_id="speak-panel"):
                 mic = gr.Audio(sources=["microphone", "upload"], type="filepath", elem_id="reply-audio")
                 transcribe_btn = gr.Button(elem_id="transcribe-btn", value="语音转文字 / Transcribe")
         with gr.Column(scale=2):

@@ -186,8 +186,9 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             f_objection = gr.Dropdown(label="异议 / Objection", choices=["", *OBJECTION_TYPES], value="",
                                       elem_id="rv-objection")
         with gr.Row():
-            f_min = gr.Number(label="最低分 / Min", value=None, elem_id="rv-min")
-            f_max = gr.Number(label="最高分 / Max", value=None, elem_id="rv-max")
+            # an empty gr.Number shows and sends 0, so the defaults are the full range
+            f_min = gr.Number(label="最低分 / Min", value=0, minimum=0, maximum=100, elem_id="rv-min")
+            f_max = gr.Number(label="最高分 / Max", value=100, minimum=0, maximum=100, elem_id="rv-max")
             f_since = gr.Textbox(label="开始 / From (YYYY-MM-DD)", elem_id="rv-since")
             f_until = gr.Textbox(label="结束 / To (YYYY-MM-DD)", elem_id="rv-until")
             search = gr.Button("查询 / Search", variant="primary", elem_id="rv-search")
@@ -227,7 +228,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
 
     def do_search(user, trainee, scenario, objection, low, high, since, until):
         rows = review.list_sessions(viewer(user), trainee=trainee or None, scenario=(scenario or "").strip() or None,
-                                    min_score=low, max_score=high, since=(since or "").strip() or None,
+                                    min_score=low if low else None,
+                                    max_score=high if high is not None and high < 100 else None, since=(since or "").strip() or None,
                                     until=(until or "").strip() or None, objection=objection or None)
         return sessions_table(rows)
 
@@ -253,7 +255,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         if tid is None or score is None:
             raise ValueError("请填写 turn_id 和新分数 / give a turn id and a score")
         result = review.override_turn(viewer(user), int(tid), score, text)
-        return (f"✅ turn {result['turn_id']} → {result['score']:g} · {w('score', lang_of(user))} "
+        return (f"✔ turn {result['turn_id']} → {result['score']:g} · {w('score', lang_of(user))} "
                 f"{result['session_score']}", do_open(user, sid) if sid else gr.update(), "")
 
     override_turn_btn.click(guarded(do_override_turn), [user_state, session_id, turn_id, new_score, comment],
@@ -263,7 +265,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         if not sid or score is None:
             raise ValueError("请填写会话编号和新分数 / give a session id and a score")
         result = review.override_session(viewer(user), int(sid), score, text)
-        return f"✅ session {result['session_id']} → {result['session_score']}", do_open(user, sid), ""
+        return f"✔ session {result['session_id']} → {result['session_score']}", do_open(user, sid), ""
 
     override_session_btn.click(guarded(do_override_session), [user_state, session_id, new_score, comment],
                                [review_msg, transcript, comment])
@@ -272,7 +274,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         if not trainee or not gate_id:
             raise ValueError("请选择学员和关卡 / choose a trainee and a gate")
         result = review.sign_off_gate(viewer(user), trainee, gate_id)
-        return f"✅ {esc(result['trainee'])}: {esc(result['gate'])} → {esc(result['status'])}"
+        return f"✔ {esc(result['trainee'])}: {esc(result['gate'])} → {esc(result['status'])}"
 
     signoff_btn.click(guarded(do_signoff), [user_state, s_trainee, s_gate], [review_msg])
 
@@ -291,7 +293,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             except review.ExportError as exc:
                 path = folder / f"session-{int(sid)}.md"
                 path.write_text(review.session_markdown(who, int(sid)), encoding="utf-8")
-                return str(path), f"⚠️ {esc(exc)}"
+                return str(path), f"⚠ {esc(exc)}"
         path = folder / f"session-{int(sid)}.md"
         path.write_text(review.session_markdown(who, int(sid)), encoding="utf-8")
         return str(path), ""
@@ -310,7 +312,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         if not sid:
             raise ValueError("请输入会话编号 / enter a session id")
         send_whisper(int(sid), viewer(user), text)
-        return "", f"✅ {w('saved', lang_of(user))}"
+        return "", f"✔ {w('saved', lang_of(user))}"
 
     whisper_btn.click(guarded(do_whisper), [user_state, live_id, whisper_text], [whisper_text, review_msg])
 
