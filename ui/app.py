@@ -32,7 +32,7 @@ def create_app(services: Services | None = None) -> gr.Blocks:
                                        scale=0)
                 signout_btn = gr.Button(i18n("signout"), size="sm", scale=0, elem_id="signout-btn")
             with gr.Tabs():
-                with gr.Tab(i18n("practice"), id="practice", elem_id="tab-practice", visible=True) as practice_tab:
+                with gr.Tab(i18n("practice"), id="practice", elem_id="tab-practice", visible=False) as practice_tab:
                     from ui.pages import practice
 
                     practice_page = practice.build(services, user_state, i18n)
