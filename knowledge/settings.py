@@ -7,6 +7,7 @@ without importing upward. No other module reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -68,7 +69,8 @@ def ensure_home(settings: Settings | None = None) -> Path:
     home = settings.coach_home
     try:
         home.mkdir(parents=True, exist_ok=True)
-        probe = home / f".write-test-{os.getpid()}"  # per process: two starting at once must not race
+        # per process and thread: concurrent requests (and processes) each probe with their own file
+        probe = home / f".write-test-{os.getpid()}-{threading.get_ident()}"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:

@@ -291,3 +291,28 @@ def test_killed_server_keeps_completed_turns_and_resumes(db, coach_env):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_many_threads_opening_the_database_at_once_never_fail(db):
+    """Every request thread checks COACH_HOME before opening SQLite; the checks must not trip over each other."""
+    import threading
+
+    from coach.users import get_user
+    from knowledge.settings import ensure_home
+
+    failures: list[Exception] = []
+
+    def work():
+        try:
+            for _ in range(50):
+                ensure_home()
+                get_user("nobody-无人")
+        except Exception as exc:  # collected, so the assertion shows what failed
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
