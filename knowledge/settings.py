@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         return self.coach_home / "chroma"
 
     @property
+    def playbook_dir(self) -> Path:
+        """Trainer-edited playbooks (saved from the Author page); they replace shipped ones of the same type."""
+        return self.coach_home / "playbooks"
+
+    @property
     def audio_cache(self) -> Path:
         return self.coach_home / "audio"
 

@@ -4,7 +4,6 @@ playbook editing, the anonymization preview before import, and upload-name sanit
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -101,9 +100,10 @@ def test_preview_html_escapes_scenario_text():
 
 # --- playbooks ------------------------------------------------------------------------------------------
 def _shipped_playbook(objection: str) -> str:
-    from knowledge.playbooks import load_playbooks
+    """The packaged file itself (load_playbooks() prefers the trainer's copy once one is saved)."""
+    from importlib import resources
 
-    return Path(load_playbooks()[objection].source).read_text(encoding="utf-8")
+    return (resources.files("knowledge.playbooks") / "data" / f"{objection}.yaml").read_text(encoding="utf-8")
 
 
 def test_playbook_validation_names_line_and_field():
@@ -134,7 +134,7 @@ def test_save_playbook_writes_the_trainer_folder_only(users):
     assert author.playbook_text("timing") == edited
     clear_cache()
     assert load_playbooks(extra_dir=author.trainer_playbook_dir())["timing"].title.zh == "时机异议（本团队版）"
-    assert load_playbooks()["timing"].title.zh == "时机异议"
+    assert load_playbooks()["timing"].title.zh == "时机异议（本团队版）"  # now the default everywhere
     bad = edited.replace("objection: timing", "objection: nope", 1)
     assert "字段 objection" in author.save_playbook(users("trainer"), bad)
     assert target.read_text(encoding="utf-8") == edited  # a bad save loses nothing

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from test_browser_practice import sign_in
 
 pytestmark = [pytest.mark.browser]

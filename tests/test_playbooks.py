@@ -84,3 +84,22 @@ def test_bad_regex_cue_is_reported(tmp_path):
     bad.write_text(text.replace("    - 太重\n", "    - '太重('\n", 1), encoding="utf-8")
     with pytest.raises(PlaybookError, match="not a valid regular expression"):
         load_playbook_file(bad)
+
+
+def test_a_trainer_saved_playbook_replaces_the_shipped_one_everywhere(coach_env):
+    """A file in COACH_HOME/playbooks is picked up by default (grading, detection, hints, live)."""
+    from importlib import resources
+
+    from knowledge.playbooks import clear_cache, load_playbooks
+    from knowledge.settings import get_settings
+
+    shipped = (resources.files("knowledge.playbooks") / "data" / "timing.yaml").read_text(encoding="utf-8")
+    folder = get_settings().playbook_dir
+    folder.mkdir(parents=True)
+    (folder / "timing.yaml").write_text(shipped.replace("时机异议", "时机异议（本团队版）", 1), encoding="utf-8")
+    clear_cache()
+    try:
+        assert load_playbooks()["timing"].title.zh == "时机异议（本团队版）"
+        assert load_playbooks()["price"].source.endswith("price.yaml")
+    finally:
+        clear_cache()

@@ -120,7 +120,14 @@ def _load_cached(extra: str | None) -> dict[str, Playbook]:
 
 
 def load_playbooks(extra_dir: str | Path | None = None) -> dict[str, Playbook]:
-    """All playbooks keyed by objection type (cached); files in ``extra_dir`` replace shipped ones."""
+    """All playbooks keyed by objection type (cached); files in ``extra_dir`` (default: the trainer folder
+    COACH_HOME/playbooks when it holds any) replace shipped ones."""
+    if extra_dir is None:
+        from knowledge.settings import get_settings
+
+        folder = get_settings().playbook_dir
+        if folder.is_dir() and any(folder.glob("*.y*ml")):
+            extra_dir = folder
     return _load_cached(str(Path(extra_dir).resolve()) if extra_dir else None)
 
 
