@@ -139,9 +139,12 @@ def app_server(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium driven by Playwright; skips with a reason where it is missing."""
+    """Debian's headless Chromium driven by Playwright; skips with a reason where it is missing.
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is open,
+    which would break later tests that call asyncio.run()."""
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (make test installs it with apt-get)")
     from playwright.sync_api import sync_playwright
