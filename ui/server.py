@@ -19,8 +19,11 @@ def build_asgi(services=None):
         return {"ok": True}
 
     from ui.live_api import register_live_routes
+    from ui.practice_api import register_practice_routes
 
+    # before the Gradio mount at "/", which catches every route added after it
     register_live_routes(api)
+    register_practice_routes(api, services.practice)
     blocks = create_app(services)
     return gr.mount_gradio_app(api, blocks, path="/", css=CSS, i18n=blocks.i18n_config, footer_links=[])
 
