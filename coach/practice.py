@@ -80,6 +80,7 @@ class PracticeService:
         self._engine: RolePlayEngine | None = None
         self.scenario_loader = scenario_loader
         self.deals_loader = deals_loader
+        self._versions: dict[tuple[str, int], Any] = {}  # a published version never changes: parse it once
 
     # --- collaborators -------------------------------------------------------------------------
     @property
@@ -97,7 +98,12 @@ class PracticeService:
             return self.scenario_loader(scenario_id, version)
         from scenarios import get_scenario
 
-        return get_scenario(scenario_id, version)
+        if version is None:
+            return get_scenario(scenario_id)
+        key = (scenario_id, version)
+        if key not in self._versions:
+            self._versions[key] = get_scenario(scenario_id, version)
+        return self._versions[key]
 
     def deals(self, pool: str) -> list:
         if self.deals_loader is not None:

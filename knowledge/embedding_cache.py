@@ -20,6 +20,11 @@ import numpy as np
 
 from knowledge.embeddings import Embedder
 
+# A call embedding fewer texts than this (a trainee reply, a live utterance) is not written to disk: the write
+# would cost a live call more than the model does, and such texts rarely repeat.
+PERSIST_MIN_BATCH = 4
+RECENT_LIMIT = 20_000
+
 
 def cache_key(text: str, kind: str) -> str:
     return hashlib.sha1(f"{kind}\x00{text}".encode()).hexdigest()
@@ -35,6 +40,7 @@ class CachedEmbedder(Embedder):
         self._factory = factory
         self._inner: Embedder | None = None
         self._memory: dict[str, np.ndarray] = {}
+        self._recent: dict[str, np.ndarray] = {}  # insertion-ordered, trimmed to RECENT_LIMIT
         self._lock = threading.Lock()
         self._seeded = False
         self._db_path = Path(home) / "cache" / f"embeddings-{name.replace('/', '_')}.sqlite" if home else None
@@ -77,16 +83,22 @@ class CachedEmbedder(Embedder):
         with self._lock:
             self._seed()
             keys = [cache_key(t, kind) for t in texts]
-            missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
-            if missing:
+            missing = [k for k in dict.fromkeys(keys) if k not in self._memory and k not in self._recent]
+            if missing and len(missing) >= PERSIST_MIN_BATCH:
                 self._load_from_disk(missing)
-            todo = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in self._memory]
+            todo = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items()
+                    if k not in self._memory and k not in self._recent]
             if todo:
                 vectors = self.inner.embed([t for _, t in todo], kind=kind)
                 fresh = {k: vectors[i].astype(np.float32) for i, (k, _) in enumerate(todo)}
-                self._memory.update(fresh)
-                self._store(fresh)
-            out = np.stack([self._memory[k] for k in keys])
+                if len(fresh) >= PERSIST_MIN_BATCH:
+                    self._memory.update(fresh)  # bulk work (ingest, exemplars): keep and persist
+                    self._store(fresh)
+                else:
+                    self._recent.update(fresh)  # one-off live queries: memory only, bounded
+                    while len(self._recent) > RECENT_LIMIT:
+                        self._recent.pop(next(iter(self._recent)))
+            out = np.stack([self._memory[k] if k in self._memory else self._recent[k] for k in keys])
             self.dim = out.shape[1]
             return out
 

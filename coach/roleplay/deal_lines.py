@@ -28,8 +28,11 @@ _OTHER_PLACEHOLDER = re.compile(r"\[[^\]]{1,20}\]")
 class DealLineSource:
     """A ``LineSource`` over the hybrid index; ``competitors`` are names that must be swapped or avoided."""
 
-    def __init__(self, index, competitors: Iterable[str] = (), k: int = 12) -> None:
+    def __init__(self, index, competitors: Iterable[str] = (), k: int = 12, mode: str = "bm25") -> None:
+        # BM25 by default: the act/objection/industry filters do most of the choosing, and keyword ranking
+        # keeps a turn free of a model call (hybrid is one argument away)
         self.index = index
+        self.mode = mode
         self.competitors = sorted({c for c in competitors if c}, key=len, reverse=True)
         self.k = k
 
@@ -52,7 +55,7 @@ class DealLineSource:
             if not filters.get("industry", True):
                 continue
             try:
-                hits = self.index.search(query, k=self.k, filters=filters)
+                hits = self.index.search(query, k=self.k, filters=filters, mode=self.mode)
             except Exception:  # an empty or missing index: the line bank still answers
                 return []
             lines = [line for line in (self.adapt(h.text, persona) for h in hits) if line]

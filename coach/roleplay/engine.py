@@ -92,7 +92,8 @@ class RolePlayEngine:
         started = time.perf_counter()
         state = state.model_copy(deep=True)
         customer_line = next((t for s, t in reversed(history) if s == "customer"), "")
-        objection = state.active
+        # the policy knows whether an objection is open; "none" spares the grader a detection pass
+        objection = state.active or "none"
         grade = self.grade(customer_line, reply, objection, setup.lang, setup.weights, persona)
         signal = _signal(grade, reply)
         severity = {o.type: o.severity for o in setup.objections}

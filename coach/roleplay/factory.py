@@ -30,7 +30,7 @@ def won_line_lookup(customer_text: str, objection: str | None) -> str | None:
         filters = {"speaker": "customer", "outcome": "won"}
         if objection and objection != "none":
             filters["objection"] = objection
-        for hit in get_index().search(customer_text, k=3, filters=filters):
+        for hit in get_index().search(customer_text, k=3, filters=filters, mode="bm25"):
             if hit.metadata.get("next_rep"):
                 return str(hit.metadata["next_rep"])
     except Exception:  # no index yet: the feedback simply has no won-deal line
