@@ -101,11 +101,36 @@ class ChromaStore(VectorStore):
             self._col.upsert(ids=list(ids), embeddings=np.asarray(embeddings, dtype=np.float32),
                              documents=list(texts), metadatas=list(metadatas))
 
+    # Chroma's filtered search slows down with collection size (284 ms against 21 ms unfiltered at 184k
+    # turns), so a filtered query first asks for more unfiltered neighbours and filters them here; only when
+    # too few pass (a rare filter) does it fall back to Chroma's own filtered search.
+    OVERFETCH = 8
+    OVERFETCH_MIN = 200
+
     def query(self, embeddings, k, filters=None):
-        if self.count() == 0:
+        total = self.count()
+        if total == 0:
             return [[] for _ in range(len(embeddings))]
-        res = self._col.query(query_embeddings=np.asarray(embeddings, dtype=np.float32), n_results=k,
-                              where=chroma_where(filters), include=["documents", "metadatas", "distances"])
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        if not filters:
+            return self._query(vectors, k, None)
+        allowed = normalise_filters(filters)
+        wide = self._query(vectors, min(total, max(k * self.OVERFETCH, self.OVERFETCH_MIN)), None)
+        out, short = [], []
+        for row, matches in enumerate(wide):
+            kept = [m for m in matches if _passes(m.metadata, allowed)][:k]
+            out.append(kept)
+            if len(kept) < k and len(matches) < total:
+                short.append(row)
+        if short:
+            narrow = self._query(vectors[short], k, filters)
+            for row, matches in zip(short, narrow, strict=True):
+                out[row] = matches
+        return out
+
+    def _query(self, vectors, k, filters):
+        res = self._col.query(query_embeddings=vectors, n_results=k, where=chroma_where(filters),
+                              include=["documents", "metadatas", "distances"])
         return [
             [VectorMatch(doc_id=i, distance=d, text=t, metadata=m) for i, d, t, m in zip(ids, dists, docs, metas, strict=True)]
             for ids, dists, docs, metas in zip(res["ids"], res["distances"], res["documents"], res["metadatas"], strict=True)
@@ -151,3 +176,7 @@ class MemoryVectorStore(VectorStore):
 
     def count(self) -> int:
         return len(self._rows)
+
+
+def _passes(metadata: dict, allowed: dict[str, list]) -> bool:
+    return all(metadata.get(key) in values for key, values in allowed.items())
