@@ -97,8 +97,8 @@ class OfflineRealizer(Realizer):
         if not fresh:
             fresh = ["嗯。" if request.persona.lang == "zh" else "Hm."]
         rng = random.Random(f"{request.seed}:{request.state.turn}:{request.act.kind}:{request.act.objection}")
-        # Prefer retrieved lines (they come first) but keep some variety among the best few.
-        pick = fresh[rng.randrange(min(len(fresh), 4))]
+        # Prefer retrieved lines (they come first) but keep variety among the best eight.
+        pick = fresh[rng.randrange(min(len(fresh), 8))]
         yield RealizerEvent(kind="delta", text=pick)
 
 
