@@ -240,9 +240,13 @@ def _persisted(scenario: Scenario, name: str, replies: list[str], seed: int, eng
     service = PracticeService(engine_factory=lambda: recorder, scenario_loader=loader,
                               deals_loader=(lambda _pool: list(deals)) if deals is not None else None)
     view = service.start(user_id, scenario.id, seed=seed, mode="preview")
+    ended = False
     for reply in replies:
         if service.reply(view.session_id, user_id, reply).ended:
+            ended = True
             break
+    if not ended:
+        service.end(view.session_id, user_id)  # the script ran out: a stored preview is always closed
     turns, reasons = [], iter(recorder.reasons)
     for item in service.transcript(view.session_id, user_id):
         if item["speaker"] == "trainee":

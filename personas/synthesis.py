@@ -71,7 +71,16 @@ def eligible_deals(scenario: ScenarioLike, deals: Sequence[DealRecord], rules: B
         if wanted.has_competitor is not None and bool(deal.competitors) != wanted.has_competitor:
             continue
         out.append(deal)
-    return out
+    return same_language(out, getattr(scenario, "language", None))
+
+
+def same_language(deals: list[DealRecord], lang: str | None) -> list[DealRecord]:
+    """A customer speaks the scenario's language, so ground them on that language's deals when the pool has
+    any (names of vendors, products and pains then read naturally); a pool without such deals keeps all."""
+    if not lang:
+        return deals
+    matching = [d for d in deals if d.lang == lang]
+    return matching or deals
 
 
 def synthesize_persona(

@@ -198,9 +198,12 @@ def _shares(values) -> dict:
 
 def _max_deviation(pool_id: str, deals: list[DealRecord]) -> dict[str, float]:
     """Largest share difference (personas vs the pool's deals) for competitor and decision cycle."""
+    from personas.synthesis import same_language
+
     rules = get_behaviour()
-    in_pool = pool_deals(pool_id, deals)
     scenario = FakeScenario(pool_id, sid=f"faithful-{pool_id}")
+    # faithful to the deals a persona may be grounded on: the pool's deals in the scenario's language
+    in_pool = same_language(pool_deals(pool_id, deals), scenario.language)
     personas = [synthesize_persona(scenario, deals, seed) for seed in range(FAITHFUL_SAMPLES)]
     out = {}
     for name, of_persona, of_deal in (
