@@ -37,11 +37,24 @@ def _engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    """The engine for the configured database; creates COACH_HOME first for SQLite."""
+    """The engine for the configured database; for SQLite, COACH_HOME is created and checked once, when the
+    engine is first built (not on every session: that probe file cost a write and an unlink per query)."""
     settings = get_settings()
     if settings.database_url is None:
-        ensure_home(settings)
+        return _sqlite_engine_for(settings.db_url, str(settings.coach_home))
     return _engine_for(settings.db_url)
+
+
+@lru_cache(maxsize=8)
+def _sqlite_engine_for(url: str, home: str) -> Engine:
+    ensure_home(get_settings())  # raises SetupError (not cached) when the folder is not writable
+    return _engine_for(url)
+
+
+def reset_engines() -> None:
+    """Forget cached engines (tests and benchmarks that switch COACH_HOME or DATABASE_URL)."""
+    _engine_for.cache_clear()
+    _sqlite_engine_for.cache_clear()
 
 
 def session() -> Session:

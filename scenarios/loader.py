@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge.yaml_lines import line_of
 from personas import get_pool
 from scenarios.schema import Scenario
 
@@ -121,7 +122,7 @@ def validate_files(paths: Iterable[str | Path]) -> tuple[list[Scenario], list[Is
             issues.extend(exc.issues)
             continue
         if scenario.id in first_seen:
-            line = _line_of(yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader), ("id",))
+            line = line_of(yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader), ("id",))
             issues.append(Issue(str(path), line, "id", f"duplicate id {scenario.id!r} (also in {first_seen[scenario.id]}); give each scenario its own id"))
             continue
         first_seen[scenario.id] = str(path)
@@ -143,23 +144,6 @@ def _duplicate_keys(node: yaml.Node, source: str, path: str = "") -> list[Issue]
         for index, item in enumerate(node.value):
             issues += _duplicate_keys(item, source, f"{path}[{index}]")
     return issues
-
-
-def _line_of(root: yaml.Node, loc: tuple) -> int:
-    """The line of the deepest node on ``loc`` (the key's line for mapping entries)."""
-    node, line = root, root.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if str(k.value) == str(part)), None)
-            if match is None:
-                break
-            line, node = match[0].start_mark.line + 1, match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
 
 
 def _field_name(loc: tuple) -> str:
@@ -186,7 +170,7 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 def _issue(err: dict, root: yaml.Node, source: str) -> Issue:
     loc = tuple(err["loc"])
-    line, field = _line_of(root, loc), _field_name(loc)
+    line, field = line_of(root, loc), _field_name(loc)
     kind, message = err["type"], err["msg"]
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
@@ -211,7 +195,7 @@ def _pool_fit(scenario: Scenario, root: yaml.Node, source: str) -> list[Issue]:
         wanted, offered = getattr(scenario.persona, attr), getattr(pool.filter, attr)
         if wanted and offered and not set(wanted) & set(offered):
             issues.append(Issue(
-                source, _line_of(root, ("persona", attr)), f"persona.{attr}",
+                source, line_of(root, ("persona", attr)), f"persona.{attr}",
                 f"pool {pool.id!r} only has {attr} {', '.join(offered)}; pick a matching pool or {attr}",
             ))
     return issues

@@ -25,7 +25,7 @@ def _reset_caches() -> None:
     from knowledge import db, settings
 
     settings.get_settings.cache_clear()
-    db._engine_for.cache_clear()
+    db.reset_engines()
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ def _reset() -> None:
     from knowledge import db, settings
 
     settings.get_settings.cache_clear()
-    db._engine_for.cache_clear()
+    db.reset_engines()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

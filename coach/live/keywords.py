@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.live.events import CardField, KeywordCard
+from knowledge.yaml_lines import line_of
 
 DEFAULT_FILE = "live_keywords.yaml"
 
@@ -85,23 +86,6 @@ class KeywordBook(_Strict):
         return self
 
 
-def _line_of(node, loc: tuple) -> int | None:
-    """1-based line of the field at ``loc`` in the composed YAML tree (for messages a trainer can act on)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == key), None)
-            if match is None:
-                break
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
 def parse_keyword_text(text: str, source: str) -> KeywordBook:
     """Validate keyword-card YAML text; errors say ``source line N: field 'x': problem``."""
     try:
@@ -121,7 +105,7 @@ def parse_keyword_text(text: str, source: str) -> KeywordBook:
         loc = tuple(err["loc"])
         field = ".".join(str(p) for p in loc) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
-        raise KeywordFileError(f"{source} line {_line_of(node, loc)}: field '{field}': {msg}") from None
+        raise KeywordFileError(f"{source} line {line_of(node, loc)}: field '{field}': {msg}") from None
 
 
 def load_keywords(path: str | Path | None = None) -> KeywordBook:

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.progression.criteria import CRITERIA
+from knowledge.yaml_lines import line_of
 from personas.pools import Localized
 
 CriterionSpec = Annotated[Union[tuple(CRITERIA.values())], Field(discriminator="kind")]  # noqa: UP007
@@ -76,21 +77,6 @@ def gates_path() -> Path:
     return Path(str(resources.files("coach") / "data" / "gates.yaml"))
 
 
-def _line_of(root: yaml.Node, loc: tuple) -> int:
-    node, line = root, root.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if str(k.value) == str(part)), None)
-            if match is None:
-                break
-            line, node = match[0].start_mark.line + 1, match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        # discriminator tags (e.g. 'objection_types') are not in the YAML: skip them
-    return line
-
-
 def parse_gates(text: str, source: str = "gates.yaml") -> GateFile:
     """Validate gates YAML, or raise GateError naming the file, line and field."""
     try:
@@ -116,7 +102,7 @@ def parse_gates(text: str, source: str = "gates.yaml") -> GateFile:
                 message = "unknown key; check the spelling (see the comments at the top of gates.yaml)"
             elif err["type"] == "union_tag_invalid":
                 message = f"unknown criterion kind; use one of {', '.join(CRITERIA)}"
-            lines.append(f"{source} line {_line_of(root, loc)}: field '{field}': {message}")
+            lines.append(f"{source} line {line_of(root, loc, skip_missing=True)}: field '{field}': {message}")
         raise GateError("\n".join(lines)) from exc
     _check_scenarios(gate_file, root, source)
     return gate_file
@@ -132,13 +118,13 @@ def _check_scenarios(gate_file: GateFile, root: yaml.Node, source: str) -> None:
         for s, sid in enumerate(gate.unlocks.scenarios):
             if sid not in known:
                 loc = ("gates", g, "unlocks", "scenarios", s)
-                problems.append(f"{source} line {_line_of(root, loc)}: field 'gates[{g}].unlocks.scenarios[{s}]': "
+                problems.append(f"{source} line {line_of(root, loc, skip_missing=True)}: field 'gates[{g}].unlocks.scenarios[{s}]': "
                                 f"unknown scenario {sid!r}; see `coach scenario list`")
         for c, crit in enumerate(gate.criteria):
             for s, sid in enumerate(crit.scenarios):
                 if sid not in known:
                     loc = ("gates", g, "criteria", c, "scenarios", s)
-                    problems.append(f"{source} line {_line_of(root, loc)}: field 'gates[{g}].criteria[{c}].scenarios"
+                    problems.append(f"{source} line {line_of(root, loc, skip_missing=True)}: field 'gates[{g}].criteria[{c}].scenarios"
                                     f"[{s}]': unknown scenario {sid!r}; see `coach scenario list`")
     if problems:
         raise GateError("\n".join(problems))

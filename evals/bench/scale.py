@@ -39,7 +39,7 @@ def use_home(home: Path) -> None:
 
     os.environ["COACH_HOME"] = str(Path(home).resolve())
     settings.get_settings.cache_clear()
-    db._engine_for.cache_clear()
+    db.reset_engines()
     from knowledge.index import hybrid
 
     hybrid._index_for.cache_clear()

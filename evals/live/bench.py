@@ -25,7 +25,7 @@ def use_home(home: Path) -> None:
 
     os.environ["COACH_HOME"] = str(Path(home).resolve())  # the settings object reads it; we only set it
     settings.get_settings.cache_clear()
-    db._engine_for.cache_clear()
+    db.reset_engines()
 
 
 def uncached_kit(with_index: bool = True):

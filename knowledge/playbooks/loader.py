@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.playbooks.models import AntiPattern, Playbook, SharedGuide, StepGuide
+from knowledge.yaml_lines import line_of
 
 DATA_DIR = Path(__file__).parent / "data"
 SHARED_FILE = DATA_DIR / "_shared.yaml"
@@ -20,24 +21,6 @@ SHARED_FILE = DATA_DIR / "_shared.yaml"
 
 class PlaybookError(ValueError):
     """A playbook file that does not validate; the message says where and what to fix."""
-
-
-def _node_line(node: yaml.Node | None, loc: tuple) -> int | None:
-    """Walk the composed YAML tree along a pydantic error location to the 1-based line of that field."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == key), None)
-            if match is None:
-                key_node = next((k for k, _ in node.value if k.value == key), None)
-                return key_node.start_mark.line + 1 if key_node is not None else line
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
 
 
 def _read(path: Path) -> tuple[dict, yaml.Node | None]:
@@ -62,7 +45,7 @@ def _validate(model, path: Path):
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         field = ".".join(str(p) for p in loc) or "(top level)"
-        line = _node_line(node, loc)
+        line = line_of(node, loc)
         more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
         raise PlaybookError(f"{path} line {line}: field '{field}': {first['msg']}{more}") from exc
 

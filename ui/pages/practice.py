@@ -42,13 +42,18 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
     def lang_of(user):
         return (user or {}).get("lang", "zh")
 
-    def customer_audio(text, lang, session_id):
+    def persona_of(sess):
+        """The customer's persona, loaded once at the start of the session and kept in the browser's state."""
+        from coach.roleplay.persona_view import PersonaView
+
+        return PersonaView.model_validate(sess["persona"])
+
+    def customer_audio(text, sess):
         """The customer's line as speech; silence (not an error) when no voice engine is installed."""
         try:
             from coach.voice import speak
 
-            view = services.practice.persona_view(session_id)
-            return str(speak(text, lang, view.gender, persona_id=str(session_id)))
+            return str(speak(text, sess["lang"], persona_of(sess).gender, persona_id=str(sess["id"])))
         except Exception:
             return None
 
@@ -57,14 +62,14 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             return ""
         from coach.hints import hints_markdown, next_reply_hints
 
-        view = services.practice.persona_view(sess["id"])
-        return hints_markdown(next_reply_hints(objection, sess["lang"], view, seed=sess["id"]), sess["lang"])
+        return hints_markdown(next_reply_hints(objection, sess["lang"], persona_of(sess), seed=sess["id"]),
+                              sess["lang"])
 
     def background(sess):
         """Guided mode: what the trainee has learned about this customer so far, beside the chat."""
         if not sess or sess.get("mode") != "guided":
             return ""
-        view = services.practice.persona_view(sess["id"])
+        view = persona_of(sess)
         state = services.practice.customer_state(sess["id"])
         zh = sess["lang"] != "en"
         lines = ["**客户背景（引导模式）**" if zh else "**Customer background (guided mode)**",
@@ -90,13 +95,15 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         except Exception as exc:  # show a message, never a stack trace
             raise gr.Error(str(exc)) from exc
         sess = {"id": view.session_id, "lang": view.lang, "nav": [], "hints": view.hints, "mode": view.mode,
-                "whisper_idx": -1}
+                "whisper_idx": -1,
+                # kept server-side in gr.State (never sent to the page): hints and voice need it every turn
+                "persona": services.practice.persona_view(view.session_id).model_dump()}
         opening_objection = services.practice.customer_state(view.session_id).active
         mode_note = {"guided": "引导模式：提示常开" if view.lang == "zh" else "Guided mode: hints always on"}.get(
             view.mode, "")
         card = persona_card(view.persona_public, view.title, view.lang) + (f"\n\n*{mode_note}*" if mode_note else "")
         return (sess, card, [{"role": "assistant", "content": esc(view.opening)}], "", "",
-                gr.update(visible=False), customer_audio(view.opening, view.lang, view.session_id),
+                gr.update(visible=False), customer_audio(view.opening, sess),
                 hints_for(sess, opening_objection), background(sess), gr.update(visible=False),
                 gr.Timer(active=view.mode == "guided"))
 
@@ -141,7 +148,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             card_md, plot = finish(sess, user)
         # the reply box was cleared by the first yield; leave it alone now so a new reply is not wiped
         yield (history, keep, grade_markdown(grade, lang), sess, gr.update(visible=bool(options)), *labels, card_md,
-               customer_audio(turn.customer_text, lang, sess["id"]),
+               customer_audio(turn.customer_text, sess),
                "" if turn.ended else hints_for(sess, turn.objection), background(sess), plot)
 
     send_outputs = [chat, reply, grade_md, session_state, nav_row, *nav_buttons, scorecard_md, voice, hints_md,
