@@ -49,10 +49,14 @@ def test_planted_pii_reaches_neither_database_nor_index(db, tmp_path):
     assert len(secrets) > 100
     with session() as s:
         stored = "\n".join(row.record_json for row in s.exec(select(DealRow)))
-    documents = chromadb.PersistentClient(path=str(chroma_dir)).get_collection("pii-check").get()["documents"]
+    client = chromadb.PersistentClient(path=str(chroma_dir))
+    stored_in_chroma = [client.get_collection(c.name).get(include=["metadatas", "documents"])
+                        for c in client.list_collections() if c.name.startswith("pii-check")]
+    chroma_text = "\n".join(json.dumps(got, ensure_ascii=False, default=str) for got in stored_in_chroma)
+    chroma_text += "\n".join(p.read_bytes().decode("utf-8", errors="ignore") for p in chroma_dir.rglob("*") if p.is_file())
     bm25_text = "\n".join(p.read_text(encoding="utf-8", errors="ignore") for p in (tmp_path / "bm25").rglob("*")
                           if p.is_file())
-    assert len(documents) == sum(len(d["turns"]) for d in deals)
+    assert sum(len(got["ids"]) for got in stored_in_chroma) == sum(len(d["turns"]) for d in deals)
     leaks = {place: sorted(x for x in secrets if x in text)
-             for place, text in (("database", stored), ("chroma", "\n".join(documents)), ("bm25", bm25_text))}
+             for place, text in (("database", stored), ("chroma", chroma_text), ("bm25", bm25_text))}
     assert leaks == {"database": [], "chroma": [], "bm25": []}

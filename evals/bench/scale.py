@@ -83,22 +83,23 @@ def build_scale_home(deals: int, home: Path | None = None, seed: int | None = No
         from coach.bootstrap import initialise
 
         initialise(progress=progress, with_sample=sample)
-        state.update(initialised=True, seed=seed, vectors=vectors, deals_done=0)
+        state.update(initialised=True, seed=seed, vectors=vectors, deals_done=0, keywords_done=0)
         _save_state(home, state)
     state.setdefault("seed", seed)
     state.setdefault("vectors", vectors)
     index = get_index()
     done = int(state.get("deals_done", 0))
+    # Folders built before the two phases added keywords in step with vectors.
+    state.setdefault("keywords_done", done)
     rng = np.random.default_rng([seed, done])
     dim = int(index.embedder.embed(["维度 dimension probe"], kind="query").shape[1]) if done < deals else 0
-    bar = tqdm(total=deals, initial=min(done, deals), desc=f"index {deals} deals", unit="deal", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
     turns = int(state.get("turns", 0))
-    try:
+    # Phase 1, vectors (the slow part). The keyword side is phase 2, so the build never holds both at once.
+    with tqdm(total=deals, initial=min(done, deals), desc=f"vectors for {deals} deals", unit="deal",
+              file=sys.stderr, disable=not progress, dynamic_ncols=True) as bar:
         while done < deals:
             upto = min(deals, done + CHUNK_DEALS)
-            records = [build_deal(i, seed, prefix="scale") for i in range(done, upto)]
-            docs = [d for r in records for d in turn_docs(r)]
+            docs = [d for i in range(done, upto) for d in turn_docs(build_deal(i, seed, prefix="scale"))]
             for start in range(0, len(docs), ADD_BATCH):
                 part = docs[start:start + ADD_BATCH]
                 if vectors == "model":
@@ -107,14 +108,22 @@ def build_scale_home(deals: int, home: Path | None = None, seed: int | None = No
                     vecs = rng.standard_normal((len(part), dim), dtype=np.float32)
                     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
                 index.store.add([d.doc_id for d in part], vecs, [d.text for d in part], [d.metadata for d in part])
-                index.bm25.add(part)
             turns += len(docs)
             bar.update(upto - done)
             done = upto
             state.update(deals_done=done, turns=turns)
             _save_state(home, state)
-    finally:
-        bar.close()
+    # Phase 2, keywords: the BM25 log is append-only, so resume from the deal count recorded after each chunk.
+    keyword_done = int(state["keywords_done"])
+    with tqdm(total=done, initial=keyword_done, desc=f"keywords for {done} deals", unit="deal", file=sys.stderr,
+              disable=not progress, dynamic_ncols=True) as bar:
+        while keyword_done < done:
+            upto = min(done, keyword_done + CHUNK_DEALS * 10)
+            index.bm25.add([d for i in range(keyword_done, upto) for d in turn_docs(build_deal(i, seed, prefix="scale"))])
+            bar.update(upto - keyword_done)
+            keyword_done = upto
+            state["keywords_done"] = keyword_done
+            _save_state(home, state)
     if not state.get("bm25_saved_at") == done:
         index.flush()  # builds and saves the BM25 matrix once, so a server start loads it
         state["bm25_saved_at"] = done

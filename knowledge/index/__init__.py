@@ -4,12 +4,12 @@
 """
 
 from knowledge.index.bm25 import BM25Index
+from knowledge.index.chroma import ChromaStore
 from knowledge.index.docs import METADATA_FIELDS, TurnDoc, turn_docs
 from knowledge.index.fakes import HashEmbedder
 from knowledge.index.hybrid import Hit, HybridIndex, collection_name, get_index, open_index
 from knowledge.index.tokenize import tokenize
 from knowledge.index.vector import (
-    ChromaStore,
     MemoryVectorStore,
     VectorMatch,
     VectorStore,

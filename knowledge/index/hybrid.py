@@ -61,6 +61,10 @@ class HybridIndex:
 
     def _add_docs(self, docs: Sequence[TurnDoc]) -> None:
         vectors = self.embedder.embed([d.text for d in docs], kind="passage")
+        moved = [d.doc_id for d in docs if (old := self.bm25.get(d.doc_id)) is not None
+                 and old["meta"].get("objection") != d.metadata.get("objection")]
+        if moved:  # a re-tagged turn changes vector-store partition: drop the copy in the old one
+            self.store.delete(moved)
         self.store.add([d.doc_id for d in docs], vectors, [d.text for d in docs], [d.metadata for d in docs])
         self.bm25.add(docs)
 
@@ -103,10 +107,17 @@ class HybridIndex:
     def _fuse(self, dense, sparse, k: int, fused: bool = True) -> list[Hit]:
         scores: dict[str, float] = {}
         found: dict[str, tuple[str, dict]] = {}
-        for rank, match in enumerate(dense):
+        rank = 0
+        for match in dense:
+            # Text and full metadata come from the keyword store (the vector store may keep filter fields only);
+            # a vector this process's keyword side has not seen yet (another process's fresh ingest) is skipped.
+            entry = self.bm25.get(match.doc_id)
+            if entry is None and not match.text:
+                continue
             own = 1.0 - match.distance  # cosine similarity
             scores[match.doc_id] = scores.get(match.doc_id, 0.0) + (1.0 / (RRF_K + rank + 1) if fused else own)
-            found[match.doc_id] = (match.text, match.metadata)
+            found[match.doc_id] = (entry["text"], entry["meta"]) if entry else (match.text, match.metadata)
+            rank += 1
         for rank, (doc_id, own) in enumerate(sparse):
             scores[doc_id] = scores.get(doc_id, 0.0) + (1.0 / (RRF_K + rank + 1) if fused else own)
             if doc_id not in found:

@@ -1,19 +1,19 @@
-"""Vector stores: one small interface (add/query), a registry keyed by name, Chroma and in-memory backends.
+"""Vector stores: one small interface (add/query), a registry keyed by name, and the in-memory backend.
 
-We always pass our own embeddings: Chroma's default embedding function would download a model.
+Chroma lives in :mod:`knowledge.index.chroma`. We always pass our own embeddings: Chroma's default
+embedding function would download a model.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
 
 from knowledge.index.docs import normalise_filters
-from knowledge.settings import SetupError, get_settings
+from knowledge.settings import SetupError
 
 
 class VectorMatch(BaseModel):
@@ -58,92 +58,6 @@ def get_vector_store(name: str = "chroma", **kwargs) -> VectorStore:
         raise SetupError(f"unknown vector store {name!r}; use one of: {', '.join(_REGISTRY)}") from None
 
 
-def chroma_where(filters: dict | None) -> dict | None:
-    clauses = [
-        {key: values[0]} if len(values) == 1 else {key: {"$in": values}}
-        for key, values in normalise_filters(filters).items()
-    ]
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-@register_vector_store("chroma")
-class ChromaStore(VectorStore):
-    """Chroma: PersistentClient under ``path`` (default settings.chroma_path), HttpClient when CHROMA_HOST is set."""
-
-    def __init__(self, collection: str = "turns", path: Path | None = None, host: str | None = None) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        settings = get_settings()
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        host = host if host is not None else (None if path else settings.chroma_host)
-        try:
-            if host:
-                client = chromadb.HttpClient(host=host, port=settings.chroma_port, settings=chroma_settings)
-            else:
-                folder = Path(path or settings.chroma_path)
-                folder.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-            # embedding_function=None: vectors always come from our Embedder, never from a downloaded model.
-            self._col = client.get_or_create_collection(
-                collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
-        except Exception as exc:  # chromadb raises many kinds for an unreachable server or locked folder
-            where = f"Chroma server {host}:{settings.chroma_port}" if host else f"Chroma folder {path or settings.chroma_path}"
-            raise SetupError(
-                f"cannot open {where} ({exc.__class__.__name__}: {exc}); unset CHROMA_HOST to use the embedded store"
-            ) from exc
-
-    def add(self, ids, embeddings, texts, metadatas) -> None:
-        if len(ids):
-            self._col.upsert(ids=list(ids), embeddings=np.asarray(embeddings, dtype=np.float32),
-                             documents=list(texts), metadatas=list(metadatas))
-
-    # Chroma's filtered search slows down with collection size (284 ms against 21 ms unfiltered at 184k
-    # turns), so a filtered query first asks for more unfiltered neighbours and filters them here; only when
-    # too few pass (a rare filter) does it fall back to Chroma's own filtered search.
-    OVERFETCH = 8
-    OVERFETCH_MIN = 200
-
-    def query(self, embeddings, k, filters=None):
-        total = self.count()
-        if total == 0:
-            return [[] for _ in range(len(embeddings))]
-        vectors = np.asarray(embeddings, dtype=np.float32)
-        if not filters:
-            return self._query(vectors, k, None)
-        allowed = normalise_filters(filters)
-        wide = self._query(vectors, min(total, max(k * self.OVERFETCH, self.OVERFETCH_MIN)), None)
-        out, short = [], []
-        for row, matches in enumerate(wide):
-            kept = [m for m in matches if _passes(m.metadata, allowed)][:k]
-            out.append(kept)
-            if len(kept) < k and len(matches) < total:
-                short.append(row)
-        if short:
-            narrow = self._query(vectors[short], k, filters)
-            for row, matches in zip(short, narrow, strict=True):
-                out[row] = matches
-        return out
-
-    def _query(self, vectors, k, filters):
-        res = self._col.query(query_embeddings=vectors, n_results=k, where=chroma_where(filters),
-                              include=["documents", "metadatas", "distances"])
-        return [
-            [VectorMatch(doc_id=i, distance=d, text=t, metadata=m) for i, d, t, m in zip(ids, dists, docs, metas, strict=True)]
-            for ids, dists, docs, metas in zip(res["ids"], res["distances"], res["documents"], res["metadatas"], strict=True)
-        ]
-
-    def delete(self, ids) -> None:
-        if len(ids):
-            self._col.delete(ids=list(ids))
-
-    def count(self) -> int:
-        return self._col.count()
-
-
 @register_vector_store("memory")
 class MemoryVectorStore(VectorStore):
     """Exact search in a numpy matrix; for tests and small throwaway indexes."""
@@ -177,6 +91,3 @@ class MemoryVectorStore(VectorStore):
     def count(self) -> int:
         return len(self._rows)
 
-
-def _passes(metadata: dict, allowed: dict[str, list]) -> bool:
-    return all(metadata.get(key) in values for key, values in allowed.items())

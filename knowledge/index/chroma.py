@@ -1,0 +1,199 @@
+"""Chroma vector store, partitioned by objection, holding vectors and filter fields only.
+
+Two measured Chroma costs shape it (BENCHMARKS.md): a ``where`` filter makes a query O(collection)
+(284 ms against 21 ms unfiltered at 184k turns), and stored documents plus long metadata strings halve
+upsert speed. So every objection gets its own collection (``turns-<model>`` for turns without one,
+``turns-<model>.price`` etc.), a query pinned to an objection searches only that partition, the other
+filters are applied to an over-fetched neighbour list, and turn text and ``next_rep`` are not stored
+here: :class:`~knowledge.index.hybrid.HybridIndex` takes them from the keyword store, which holds every turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.index.docs import normalise_filters
+from knowledge.index.vector import VectorMatch, VectorStore, register_vector_store
+from knowledge.settings import SetupError, get_settings
+from knowledge.taxonomy import NO_OBJECTION
+
+PARTITION_FIELD = "objection"
+LAYOUT = "by-objection-1"  # stored in the base collection's metadata; older folders are migrated on open
+UNSTORED_FIELDS = ("next_rep",)  # long text: read from the keyword store instead
+MIGRATE_BATCH = 1000
+
+
+def _slim(metadata: dict) -> dict:
+    return {k: v for k, v in metadata.items() if k not in UNSTORED_FIELDS}
+
+
+def _passes(metadata: dict, allowed: dict[str, list]) -> bool:
+    return all(metadata.get(key) in values for key, values in allowed.items())
+
+
+def chroma_where(filters: dict | None) -> dict | None:
+    clauses = [
+        {key: values[0]} if len(values) == 1 else {key: {"$in": values}}
+        for key, values in normalise_filters(filters).items()
+    ]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@register_vector_store("chroma")
+class ChromaStore(VectorStore):
+    """Chroma: PersistentClient under ``path`` (default settings.chroma_path), HttpClient when CHROMA_HOST is set.
+
+    Matches carry the stored filter fields as metadata and an empty text; pair it with a keyword store for both.
+    """
+
+    # A filtered query asks each partition for more unfiltered neighbours and filters them here; only when too
+    # few pass (a rare filter) does it fall back to Chroma's own, slower, filtered search.
+    OVERFETCH = 8
+    OVERFETCH_MIN = 200
+
+    def __init__(self, collection: str = "turns", path: Path | None = None, host: str | None = None) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = get_settings()
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        host = host if host is not None else (None if path else settings.chroma_host)
+        self.name = collection
+        self._lock = threading.Lock()
+        try:
+            if host:
+                self._client = chromadb.HttpClient(host=host, port=settings.chroma_port, settings=chroma_settings)
+            else:
+                folder = Path(path or settings.chroma_path)
+                folder.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+            self._parts: dict[str, object] = {}
+            base = self._open(NO_OBJECTION)
+            if (base.metadata or {}).get("layout") != LAYOUT:
+                self._migrate(base)
+        except SetupError:
+            raise
+        except Exception as exc:  # chromadb raises many kinds for an unreachable server or locked folder
+            where = f"Chroma server {host}:{settings.chroma_port}" if host else f"Chroma folder {path or settings.chroma_path}"
+            raise SetupError(
+                f"cannot open {where} ({exc.__class__.__name__}: {exc}); unset CHROMA_HOST to use the embedded store"
+            ) from exc
+
+    # -- partitions ----------------------------------------------------------------------------------
+
+    def _collection_name(self, part: str) -> str:
+        return self.name if part == NO_OBJECTION else f"{self.name}.{part}"
+
+    def _open(self, part: str):
+        """The partition's collection, created on first use (embedding_function=None: our vectors only)."""
+        col = self._parts.get(part)
+        if col is None:
+            with self._lock:
+                col = self._parts.get(part)
+                if col is None:
+                    col = self._client.get_or_create_collection(
+                        self._collection_name(part), embedding_function=None,
+                        configuration={"hnsw": {"space": "cosine"}},
+                        metadata={"layout": LAYOUT} if part == NO_OBJECTION else {"partition_of": self.name})
+                    self._parts[part] = col
+        return col
+
+    def _known_parts(self) -> list[str]:
+        """Every partition that exists now (another process may have created one since we last looked)."""
+        prefix = self.name + "."
+        for col in self._client.list_collections():
+            name = col.name if hasattr(col, "name") else str(col)
+            if name.startswith(prefix) and name[len(prefix):] not in self._parts:
+                self._open(name[len(prefix):])
+        return list(self._parts)
+
+    def _existing(self, part: str):
+        """The partition's collection if it exists, without creating it (queries must not create collections)."""
+        if part in self._parts:
+            return self._parts[part]
+        if part in self._known_parts():
+            return self._parts[part]
+        return None
+
+    def _migrate(self, base) -> None:
+        """A folder from before partitioning holds every turn in the base collection: move each turn that
+        has an objection into its partition (vectors are copied, nothing is re-embedded), then mark the layout."""
+        if base.count():
+            res = base.get(where={PARTITION_FIELD: {"$ne": NO_OBJECTION}}, include=[])
+            ids = list(res["ids"])
+            for start in range(0, len(ids), MIGRATE_BATCH):
+                chunk = base.get(ids=ids[start:start + MIGRATE_BATCH], include=["embeddings", "metadatas"])
+                self.add(chunk["ids"], np.asarray(chunk["embeddings"], dtype=np.float32),
+                         [""] * len(chunk["ids"]), chunk["metadatas"])
+                base.delete(ids=list(chunk["ids"]))
+        base.modify(metadata={"layout": LAYOUT})
+
+    # -- VectorStore ---------------------------------------------------------------------------------
+
+    def add(self, ids, embeddings, texts, metadatas) -> None:
+        if not len(ids):
+            return
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        groups: dict[str, list[int]] = {}
+        for row, meta in enumerate(metadatas):
+            groups.setdefault(str(meta.get(PARTITION_FIELD) or NO_OBJECTION), []).append(row)
+        for part, rows in groups.items():
+            self._open(part).upsert(ids=[ids[r] for r in rows], embeddings=vectors[rows],
+                                    metadatas=[_slim(metadatas[r]) for r in rows])
+
+    def query(self, embeddings, k, filters=None):
+        vectors = np.asarray(embeddings, dtype=np.float32)
+        allowed = normalise_filters(filters)
+        for field in UNSTORED_FIELDS:
+            if field in allowed:
+                raise ValueError(f"filter field {field!r} is not stored in the vector store; filter on the keyword side")
+        parts = [str(v) for v in allowed.pop(PARTITION_FIELD)] if PARTITION_FIELD in allowed else self._known_parts()
+        merged: list[list[VectorMatch]] = [[] for _ in range(len(vectors))]
+        for part in parts:
+            col = self._existing(part)
+            if col is None:
+                continue
+            for row, matches in enumerate(self._query_part(col, vectors, k, allowed)):
+                merged[row].extend(matches)
+        return [sorted(m, key=lambda x: x.distance)[:k] for m in merged]
+
+    def _query_part(self, col, vectors: np.ndarray, k: int, allowed: dict[str, list]) -> list[list[VectorMatch]]:
+        total = col.count()
+        if total == 0:
+            return [[] for _ in range(len(vectors))]
+        if not allowed:
+            return self._chroma_query(col, vectors, min(k, total), None)
+        wide = self._chroma_query(col, vectors, min(total, max(k * self.OVERFETCH, self.OVERFETCH_MIN)), None)
+        out, short = [], []
+        for row, matches in enumerate(wide):
+            kept = [m for m in matches if _passes(m.metadata, allowed)][:k]
+            out.append(kept)
+            if len(kept) < k and len(matches) < total:
+                short.append(row)
+        if short:
+            narrow = self._chroma_query(col, vectors[short], k, allowed)
+            for row, matches in zip(short, narrow, strict=True):
+                out[row] = matches
+        return out
+
+    @staticmethod
+    def _chroma_query(col, vectors, k, allowed):
+        res = col.query(query_embeddings=vectors, n_results=k, where=chroma_where(allowed),
+                        include=["metadatas", "distances"])
+        return [
+            [VectorMatch(doc_id=i, distance=d, text="", metadata=m) for i, d, m in zip(ids, dists, metas, strict=True)]
+            for ids, dists, metas in zip(res["ids"], res["distances"], res["metadatas"], strict=True)
+        ]
+
+    def delete(self, ids) -> None:
+        if len(ids):
+            for part in self._known_parts():
+                self._parts[part].delete(ids=list(ids))
+
+    def count(self) -> int:
+        return sum(self._parts[p].count() for p in self._known_parts())
