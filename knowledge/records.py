@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from knowledge.taxonomy import Lang, Outcome, Speaker
 
+MAX_TURN_CHARS = 8000  # ~20 minutes of speech; longer is a pasted document, and one would stall tagging and search
+
 
 class Turn(BaseModel):
     speaker: Speaker
@@ -24,6 +26,9 @@ class Turn(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("turn text is empty")
+        if len(value) > MAX_TURN_CHARS:
+            raise ValueError(f"turn text has {len(value):,} characters, more than the {MAX_TURN_CHARS:,} a turn may "
+                             "have; split the message or leave pasted documents out")
         return value
 
 

@@ -77,6 +77,9 @@ HOSTILE_FILES = {
     "html.csv": b"conversation_id,speaker,text\n<script>alert(1)</script>,customer,<img src=x onerror=alert(1)>\n",
     "not-a-list.jsonl": b'{"deal_id": "x", "turns": "<script>"}\n[1,2,3]\n"str"\n',
     "huge-line.jsonl": b'{"deal_id": "' + b"\xe5\xa4\xaa" * 400_000 + b'"\n',
+    "huge-turn.jsonl": ('{"deal_id": "x", "lang": "zh", "turns": [{"speaker": "customer", "text": "'
+                        + "太贵了" * 400_000 + '"}]}\n').encode(),
+    "huge-turn.csv": b"conversation_id,speaker,text\nc1,customer," + b"too pricey " * 200_000 + b"\n",
 }
 
 

@@ -28,6 +28,24 @@ def use_home(home: Path) -> None:
     db.reset_engines()
 
 
+class FreshQueries:
+    """The model with the per-process memory the product has (an utterance embedded for detection is reused
+    by retrieval) but no persistent cache: every utterance is embedded once, cold, as on a live call."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, getattr(inner, "dim", 0)
+        self._seen: dict[tuple[str, str], object] = {}
+
+    def embed(self, texts, kind: str = "passage"):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if (kind, t) not in self._seen]
+        if missing:
+            self._seen.update({(kind, t): v for t, v in zip(missing, self.inner.embed(missing, kind=kind), strict=True)})
+        return np.stack([self._seen[(kind, t)] for t in texts])
+
+
 def uncached_kit(with_index: bool = True):
     """The default kit, but embedding every utterance afresh: the sample lines sit in the persistent
     embedding cache after a first run, and timing cache hits would flatter the live path."""
@@ -38,12 +56,14 @@ def uncached_kit(with_index: bool = True):
     from knowledge.playbooks import load_playbooks
 
     embedder = get_embedder()
-    embedder = getattr(embedder, "inner", embedder)
+    detector = Detector(embedder)  # its exemplar matrix may come from the cache: that is built once per process
+    fresh = FreshQueries(getattr(embedder, "inner", embedder))
+    detector.embedder = fresh
     index = None
     if with_index:
         shared = get_index()
-        index = HybridIndex(shared.store, shared.bm25, embedder=embedder)
-    return LiveKit(detector=Detector(embedder), playbooks=load_playbooks(), index=index)
+        index = HybridIndex(shared.store, shared.bm25, embedder=fresh)
+    return LiveKit(detector=detector, playbooks=load_playbooks(), index=index)
 
 
 def _pct(values: list[float], p: float) -> float:

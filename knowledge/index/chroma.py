@@ -65,6 +65,7 @@ class ChromaStore(VectorStore):
         host = host if host is not None else (None if path else settings.chroma_host)
         self.name = collection
         self._lock = threading.Lock()
+        self._lookup = None
         try:
             if host:
                 self._client = chromadb.HttpClient(host=host, port=settings.chroma_port, settings=chroma_settings)
@@ -135,6 +136,11 @@ class ChromaStore(VectorStore):
 
     # -- VectorStore ---------------------------------------------------------------------------------
 
+    def use_metadata_source(self, lookup) -> None:
+        """Filter over-fetched neighbours with this local lookup: asking Chroma for 240 neighbours' metadata
+        costs ~24 ms against ~4 ms for their ids and distances alone (measured at 24k turns)."""
+        self._lookup = lookup
+
     def add(self, ids, embeddings, texts, metadatas) -> None:
         if not len(ids):
             return
@@ -166,9 +172,11 @@ class ChromaStore(VectorStore):
         total = col.count()
         if total == 0:
             return [[] for _ in range(len(vectors))]
+        local = self._lookup is None
         if not allowed:
-            return self._chroma_query(col, vectors, min(k, total), None)
-        wide = self._chroma_query(col, vectors, min(total, max(k * self.OVERFETCH, self.OVERFETCH_MIN)), None)
+            return self._chroma_query(col, vectors, min(k, total), None, with_metadata=local)
+        wide = self._chroma_query(col, vectors, min(total, max(k * self.OVERFETCH, self.OVERFETCH_MIN)), None,
+                                  with_metadata=local)
         out, short = [], []
         for row, matches in enumerate(wide):
             kept = [m for m in matches if _passes(m.metadata, allowed)][:k]
@@ -176,19 +184,22 @@ class ChromaStore(VectorStore):
             if len(kept) < k and len(matches) < total:
                 short.append(row)
         if short:
-            narrow = self._chroma_query(col, vectors[short], k, allowed)
+            narrow = self._chroma_query(col, vectors[short], k, allowed, with_metadata=local)
             for row, matches in zip(short, narrow, strict=True):
                 out[row] = matches
         return out
 
-    @staticmethod
-    def _chroma_query(col, vectors, k, allowed):
+    def _chroma_query(self, col, vectors, k, allowed, with_metadata: bool = True):
         res = col.query(query_embeddings=vectors, n_results=k, where=chroma_where(allowed),
-                        include=["metadatas", "distances"])
+                        include=["metadatas", "distances"] if with_metadata else ["distances"])
+        metas = res["metadatas"] if with_metadata else [[self._meta(i) for i in ids] for ids in res["ids"]]
         return [
-            [VectorMatch(doc_id=i, distance=d, text="", metadata=m) for i, d, m in zip(ids, dists, metas, strict=True)]
-            for ids, dists, metas in zip(res["ids"], res["distances"], res["metadatas"], strict=True)
+            [VectorMatch(doc_id=i, distance=d, text="", metadata=m) for i, d, m in zip(ids, dists, rows, strict=True)]
+            for ids, dists, rows in zip(res["ids"], res["distances"], metas, strict=True)
         ]
+
+    def _meta(self, doc_id: str) -> dict:
+        return self._lookup(doc_id) or {}  # unknown here yet (another process's fresh turn): passes no filter
 
     def delete(self, ids) -> None:
         if len(ids):

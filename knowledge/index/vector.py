@@ -37,6 +37,10 @@ class VectorStore(ABC):
     def delete(self, ids: Sequence[str]) -> None:
         raise NotImplementedError(f"{type(self).__name__} cannot delete")
 
+    def use_metadata_source(self, lookup: Callable[[str], dict | None]) -> None:
+        """A store that keeps little metadata may filter with this doc_id → metadata lookup instead."""
+        return None  # stores that keep full metadata ignore it
+
     def count(self) -> int:
         raise NotImplementedError
 
