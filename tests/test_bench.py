@@ -44,7 +44,7 @@ def api(db):
 
 @pytest.mark.parametrize("scenario_id, reply", [
     ("zh-saas-price", "理解您的顾虑，我们可以按年付分三期，您看预算上是否可行？"),
-    ("en-saas-cto", "I hear you; could we walk through the annual plan and what it saves you?"),
+    ("en-shop-price", "I hear you; could we walk through the annual plan and what it saves you?"),
 ])
 def test_practice_api_start_reply_transcript(api, scenario_id, reply):
     started = api.post("/api/practice/sessions", json={"scenario_id": scenario_id, "seed": 3,
@@ -59,6 +59,20 @@ def test_practice_api_start_reply_transcript(api, scenario_id, reply):
     assert body["grade"]["score"] == 80.0 and body["customer_text"] and body["reply"] == reply
     stored = api.get(f"/api/practice/sessions/{session['session_id']}", auth=("trainee-a", "pass-a")).json()
     assert [t["text"] for t in stored["turns"][:3]] == [session["opening"], reply, body["customer_text"]]
+
+
+@pytest.mark.parametrize("lang, scenario_id, unlock_word", [("zh", "zh-medical-dean", "解锁"),
+                                                              ("en", "en-saas-cto", "unlock")])
+def test_practice_api_applies_progression_locks(api, lang, scenario_id, unlock_word):
+    from coach.users import add_user
+
+    add_user(f"new-{lang}", "pass", "trainee", lang=lang)
+    refused = api.post("/api/practice/sessions", json={"scenario_id": scenario_id}, auth=(f"new-{lang}", "pass"))
+    assert refused.status_code == 403 and "locked" in refused.json()["detail"]
+    assert unlock_word in refused.json()["detail"]  # says what opens it, in the trainee's language
+    add_user(f"coach-{lang}", "pass", "trainer", lang=lang)  # staff may open any scenario
+    assert api.post("/api/practice/sessions", json={"scenario_id": scenario_id},
+                    auth=(f"coach-{lang}", "pass")).status_code == 200
 
 
 def test_practice_api_refuses_clearly(api):

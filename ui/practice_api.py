@@ -4,7 +4,8 @@
 ``POST /api/practice/sessions/{id}/replies`` {text} → the stored turn: grade and the customer's answer;
 ``GET /api/practice/sessions/{id}`` → the stored transcript (what survives a restart).
 Every request signs in with HTTP Basic (``coach.users.authenticate``); the session start also accepts
-``username``/``password`` in the body. A session belongs to the user who started it.
+``username``/``password`` in the body. A session belongs to the user who started it, and a locked
+scenario is refused (403, saying what unlocks it) exactly as on the Practice page.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def register_practice_routes(api, service=None, authenticate: Callable | None = 
 
     def refuse(exc: Exception) -> HTTPException:
         message = str(exc)
-        code = 404 if "does not exist" in message or "no scenario" in message else 403 if "another user" in message else 409 \
+        code = 404 if any(w in message for w in ("does not exist", "no scenario", "unknown scenario")) else 403 if "another user" in message else 409 \
             if "has ended" in message else 400
         return HTTPException(code, message)
 
@@ -114,8 +115,12 @@ def register_practice_routes(api, service=None, authenticate: Callable | None = 
 
         if user_id is None:
             user_id = sign_in(body.username, body.password)
-        try:
-            view = practice().start(user_id, body.scenario_id, seed=body.seed)
+        from coach.progression.session import start_session as start_checked
+
+        try:  # the same rules as the Practice page: locked scenarios refused, guided/drill mode decided
+            view = start_checked(practice(), user_id, body.scenario_id, seed=body.seed)
+        except PermissionError as exc:
+            raise HTTPException(403, str(exc)) from exc
         except (PracticeError, KeyError, LookupError) as exc:
             raise refuse(exc) from exc
         except ValueError as exc:  # e.g. an unknown scenario id from the scenario library

@@ -12,7 +12,7 @@ from importlib import resources
 
 from evals.bench.machine import percentiles
 
-SCENARIOS = {"zh": "zh-saas-price", "en": "en-saas-cto"}
+SCENARIOS = {"zh": "zh-saas-price", "en": "en-shop-price"}  # starter pool: open to a new trainee
 
 
 def trainee_replies(lang: str) -> list[str]:
