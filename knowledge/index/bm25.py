@@ -2,11 +2,18 @@
 
 Documents are appended to ``docs.jsonl`` as they are indexed (so an interrupted ingest loses nothing);
 the bm25s matrix is rebuilt lazily when the log has moved past it, and saved for the next start.
+
+Rows are held column-wise so a 10^6-turn index fits in a few hundred MB: ids and texts in lists, tokens as
+one flat int32 array of vocabulary ids, each metadata field as an int32 code per row into a table of its
+distinct values (free-text fields as a plain list). Replaced and deleted rows stay as dead rows until the
+matrix is rebuilt, when they are compacted away; between rebuilds the matrix rows equal the live rows.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +22,15 @@ import numpy as np
 from knowledge.index.docs import TurnDoc, normalise_filters
 from knowledge.index.tokenize import tokenize
 
+try:  # orjson (installed with chromadb) parses the log ~3x faster; the standard library reads it the same
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover
+    from json import loads as _loads
+
 MASK_CACHE_SIZE = 256
+FREE_TEXT_FIELDS = frozenset({"next_rep"})  # nearly one value per row: a code table would only add a dict entry
+_MISSING = object()  # a metadata key the doc does not have (filters treat it like None, as meta.get did)
+_RECENT_LIMIT = 256
 
 
 class BM25Index:
@@ -23,33 +38,42 @@ class BM25Index:
 
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = Path(folder) if folder else None
-        self._docs: dict[str, dict] = {}  # doc_id → {"text", "meta", "tokens"}, insertion-ordered
+        self._ids: list[str] = []  # row → doc id (dead rows included until the next compaction)
+        self._row: dict[str, int] = {}  # live doc id → row, in insertion order
+        self._texts: list[str] = []
+        self._tokens = array("i")  # vocabulary ids of every row, concatenated
+        self._ends = array("q")  # row → end offset of its tokens in self._tokens
+        self._vocab: dict[str, int] = {}
+        self._words: list[str] = []  # vocabulary id → token
+        self._meta: dict[str, _CodedColumn | _TextColumn] = {}
+        self._dead = 0
+        self._recent: dict[str, str] = {}  # recent next_rep strings, so the next rep turn's text shares them
         self._model = None
-        self._ids: list[str] = []
-        self._columns: dict[str, np.ndarray] = {}
+        self._masks: dict[tuple, np.ndarray] = {}
         if self.folder and (self.folder / "docs.jsonl").exists():
             self._load()
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._row)
 
     @property
     def exists(self) -> bool:
         return bool(self.folder and (self.folder / "docs.jsonl").exists())
 
     def add(self, docs: Sequence[TurnDoc]) -> None:
+        """Index docs (appending them to the log); a re-added id replaces the old doc and moves to the end."""
         entries = [{"id": d.doc_id, "text": d.text, "meta": d.metadata, "tokens": tokenize(d.text)} for d in docs]
         self._append(entries)
         for e in entries:
-            self._docs.pop(e["id"], None)  # re-added docs move to the end, like the log replay does
-            self._docs[e["id"]] = e
-        self._model = None
+            self._put(e["id"], e["text"], e["meta"], e["tokens"])
+        if entries:
+            self._model = None
 
     def delete(self, ids: Sequence[str]) -> None:
-        gone = [i for i in ids if i in self._docs]
+        gone = [i for i in dict.fromkeys(ids) if i in self._row]
         self._append([{"id": i, "deleted": True} for i in gone])
         for i in gone:
-            del self._docs[i]
+            self._drop(i)
         if gone:
             self._model = None
 
@@ -75,7 +99,16 @@ class BM25Index:
         return out
 
     def get(self, doc_id: str) -> dict | None:
-        return self._docs.get(doc_id)
+        """``{"id", "text", "meta"}`` of a live doc (a fresh dict each call), or None."""
+        row = self._row.get(doc_id)
+        if row is None:
+            return None
+        meta = {}
+        for key, column in self._meta.items():
+            value = column.value(row)
+            if value is not _MISSING:
+                meta[key] = value
+        return {"id": doc_id, "text": self._texts[row], "meta": meta}
 
     def save(self) -> None:
         """Build (if needed) and save the matrix so the next start loads it instead of re-indexing."""
@@ -84,7 +117,68 @@ class BM25Index:
             self._model.save(str(self.folder / "model"), show_progress=False)
             (self.folder / "model" / "ids.json").write_text(json.dumps(self._ids))
 
-    # -- internals ---------------------------------------------------------------------------------
+    # -- rows --------------------------------------------------------------------------------------
+
+    def _put(self, doc_id: str, text: str, meta: dict, tokens: list[str] | None) -> None:
+        if doc_id in self._row:
+            self._dead += 1  # the old row stays until the next compaction
+        row = len(self._ids)
+        self._row[doc_id] = row
+        self._ids.append(doc_id)
+        self._texts.append(self._recent.get(text, text))
+        if tokens is None:
+            tokens = tokenize(text)
+        ids = [self._vocab.get(t) for t in tokens or ("",)]  # bm25s needs a token per doc; "" matches no query
+        if None in ids:
+            ids = [self._token_id(t) for t in tokens or ("",)]
+        self._tokens.extend(ids)
+        self._ends.append(len(self._tokens))
+        if meta.keys() != self._meta.keys():
+            for key in meta:
+                if key not in self._meta:
+                    self._meta[key] = (_TextColumn if key in FREE_TEXT_FIELDS else _CodedColumn)(row)
+        for key, column in self._meta.items():
+            column.append(meta.get(key, _MISSING))
+        next_rep = meta.get("next_rep")
+        if isinstance(next_rep, str) and next_rep:
+            if len(self._recent) >= _RECENT_LIMIT:
+                self._recent.clear()
+            self._recent[next_rep] = next_rep
+
+    def _token_id(self, token: str) -> int:
+        tid = self._vocab.get(token)
+        if tid is None:
+            tid = self._vocab[token] = len(self._words)
+            self._words.append(token)
+        return tid
+
+    def _drop(self, doc_id: str) -> None:
+        if self._row.pop(doc_id, None) is not None:
+            self._dead += 1
+
+    def _compact(self) -> None:
+        """Drop dead rows from every column so row i is matrix row i again."""
+        if not self._dead:
+            return
+        alive = np.zeros(len(self._ids), dtype=bool)
+        alive[np.fromiter(self._row.values(), dtype=np.int64, count=len(self._row))] = True
+        keep = np.flatnonzero(alive)
+        keep_list = keep.tolist()
+        self._ids = [self._ids[i] for i in keep_list]
+        self._texts = [self._texts[i] for i in keep_list]
+        ends = np.frombuffer(self._ends, dtype=np.int64)
+        lengths = np.diff(ends, prepend=0)
+        tokens = np.frombuffer(self._tokens, dtype=np.intc)[np.repeat(alive, lengths)]
+        new_ends = np.cumsum(lengths[keep], dtype=np.int64)
+        del ends  # release the buffer views before the arrays are replaced
+        self._tokens = array("i", tokens.tobytes())
+        self._ends = array("q", new_ends.tobytes())
+        for column in self._meta.values():
+            column.keep(keep, keep_list)
+        self._row = {doc_id: i for i, doc_id in enumerate(self._ids)}
+        self._dead = 0
+
+    # -- log and matrix ----------------------------------------------------------------------------
 
     def _append(self, entries: list[dict]) -> None:
         if self.folder and entries:
@@ -93,53 +187,142 @@ class BM25Index:
                 fh.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
 
     def _load(self) -> None:
-        with open(self.folder / "docs.jsonl", encoding="utf-8") as fh:
+        """Replay the log line by line (no parsed entry is kept; repeated values are stored once)."""
+        with open(self.folder / "docs.jsonl", "rb") as fh:
             for line in fh:
                 try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
+                    entry = _loads(line)
+                except ValueError:
                     continue  # a line cut short by an interruption; the ingest re-adds that batch
-                self._docs.pop(entry["id"], None)
-                if not entry.get("deleted"):
-                    self._docs[entry["id"]] = entry
+                if entry.get("deleted"):
+                    self._drop(entry["id"])
+                else:
+                    self._put(entry["id"], entry["text"], entry.get("meta") or {}, entry.get("tokens"))
+        self._compact()
         ids_file = self.folder / "model" / "ids.json"
-        if ids_file.exists() and json.loads(ids_file.read_text()) == list(self._docs):
+        if self._ids and ids_file.exists() and json.loads(ids_file.read_text()) == self._ids:
             import bm25s
 
             self._model = bm25s.BM25.load(str(self.folder / "model"), show_progress=False)
-            self._ids = list(self._docs)
 
     def _ensure_model(self) -> None:
-        if self._model is not None or not self._docs:
-            if not self._docs:
-                self._ids = []
+        if self._model is not None:
             return
-        import bm25s
-
-        self._ids = list(self._docs)
-        self._model = bm25s.BM25()
-        self._model.index([self._docs[i]["tokens"] or [""] for i in self._ids], show_progress=False)
-        self._columns = {}
+        self._compact()
         self._masks = {}
+        if self._ids:
+            self._model = _build_model(np.frombuffer(self._tokens, dtype=np.intc),
+                                       np.frombuffer(self._ends, dtype=np.int64), self._words)
 
     def _mask(self, allowed: dict[str, list]) -> np.ndarray | None:
         """Boolean mask of the docs passing the filters. One mask per (field, values) is cached until the
-        matrix is rebuilt: comparing an object column of 10^5+ docs costs tens of ms, a cached AND costs ~0."""
+        matrix is rebuilt: comparing a column of 10^5+ docs costs ms, a cached AND costs ~0."""
         mask = None
-        masks = getattr(self, "_masks", None)
-        if masks is None:
-            masks = self._masks = {}
         for key, values in allowed.items():
-            cache_key = (key, tuple(sorted(map(str, values))))
-            hit = masks.get(cache_key)
+            cache_key = (key, tuple(sorted({repr(v) for v in values})))
+            hit = self._masks.get(cache_key)
             if hit is None:
-                column = self._columns.get(key)
-                if column is None:
-                    column = self._columns[key] = np.array([self._docs[i]["meta"].get(key) for i in self._ids],
-                                                           dtype=object)
-                hit = np.isin(column, np.array(values, dtype=object))
-                if len(masks) >= MASK_CACHE_SIZE:
-                    masks.pop(next(iter(masks)))
-                masks[cache_key] = hit
+                column = self._meta.get(key)
+                hit = column.mask(values) if column else np.full(len(self._ids), None in values)
+                if len(self._masks) >= MASK_CACHE_SIZE:
+                    self._masks.pop(next(iter(self._masks)))
+                self._masks[cache_key] = hit
             mask = hit if mask is None else mask & hit
         return mask
+
+
+class _CodedColumn:
+    """A metadata field as an int32 code per row (-1: key absent) into a table of its distinct values."""
+
+    def __init__(self, rows: int) -> None:
+        self.codes = array("i", [-1]) * rows
+        self.values: list = []
+        self.index: dict = {}  # value → code; also what interns the repeated values
+
+    def append(self, value) -> None:
+        if value is _MISSING:
+            self.codes.append(-1)
+            return
+        code = self.index.get(value)
+        if code is None:
+            code = self.index[value] = len(self.values)
+            self.values.append(value)
+        self.codes.append(code)
+
+    def value(self, row: int):
+        code = self.codes[row]
+        return _MISSING if code < 0 else self.values[code]
+
+    def keep(self, rows: np.ndarray, rows_list: list[int]) -> None:
+        self.codes = array("i", np.frombuffer(self.codes, dtype=np.intc)[rows].tobytes())
+
+    def mask(self, wanted: list) -> np.ndarray:
+        codes = [self.index[v] for v in wanted if _hashable(v) and v in self.index]
+        if None in wanted:
+            codes.append(-1)
+        return np.isin(np.frombuffer(self.codes, dtype=np.intc), np.array(codes, dtype=np.intc))
+
+
+class _TextColumn:
+    """A metadata field with (nearly) one value per row, kept as a plain list."""
+
+    def __init__(self, rows: int) -> None:
+        self.values: list = [_MISSING] * rows
+
+    def append(self, value) -> None:
+        self.values.append(value)
+
+    def value(self, row: int):
+        return self.values[row]
+
+    def keep(self, rows: np.ndarray, rows_list: list[int]) -> None:
+        self.values = [self.values[i] for i in rows_list]
+
+    def mask(self, wanted: list) -> np.ndarray:
+        allowed = {v for v in wanted if _hashable(v)}
+        return np.fromiter(((None if v is _MISSING else v) in allowed for v in self.values), dtype=bool,
+                           count=len(self.values))
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _build_model(tokens: np.ndarray, ends: np.ndarray, words: list[str]):
+    """A bm25s model over the rows, built with array operations instead of bm25s's per-document loop.
+
+    Same matrix as ``bm25s.BM25().index(list_of_token_lists)`` (Lucene BM25, float32 scores, CSC by token
+    then doc, "" in the vocabulary) without materialising 10^7 Python ints on the way.
+    """
+    import bm25s
+
+    model = bm25s.BM25()
+    n_docs = len(ends)
+    lengths = np.diff(ends, prepend=0)
+    present = np.zeros(len(words), dtype=bool)
+    present[tokens] = True
+    used = np.flatnonzero(present)
+    column_of = np.cumsum(present, dtype=np.int64) - 1
+    keys = column_of[tokens] * n_docs + np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    keys, tf = np.unique(keys, return_counts=True)  # sorted by (token, doc): the CSC order
+    cols, rows = np.divmod(keys, n_docs)
+    del keys
+    indptr = np.zeros(len(used) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=len(used)), out=indptr[1:])
+    df = np.diff(indptr).tolist()
+    idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) for d in df], dtype=model.dtype)
+    k1, b = model.k1, model.b
+    norm = k1 * ((1 - b) + b * lengths.astype(np.float64) / lengths.mean())
+    tf = tf.astype(model.dtype).astype(np.float64)
+    data = (idf[cols] * (tf / (norm[rows] + tf))).astype(model.dtype)
+    vocab = {words[t]: i for i, t in enumerate(used.tolist())}
+    vocab.setdefault("", len(vocab))
+    model.scores = {"data": data, "indices": rows.astype(model.int_dtype), "indptr": indptr, "num_docs": n_docs}
+    model.vocab_dict = vocab
+    model.unique_token_ids_set = set(vocab.values())
+    model.nonoccurrence_array = None
+    return model
