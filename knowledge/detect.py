@@ -59,10 +59,11 @@ class Detector:
     """Holds the exemplar matrix for one embedder and one set of playbooks; reuse it (building embeds ~200 lines)."""
 
     def __init__(self, embedder: Embedder | None = None, playbook_dir: str | Path | None = None,
-                 config: DetectorConfig | None = None) -> None:
+                 config: DetectorConfig | None = None, playbooks: dict | None = None) -> None:
         self.embedder = embedder or get_embedder()
         self.config = config or DetectorConfig()
-        playbooks = load_playbooks(playbook_dir)
+        playbooks = playbooks if playbooks is not None else load_playbooks(playbook_dir)
+        self.playbooks = playbooks
         shared = load_shared()
         texts: list[str] = []
         labels: list[int] = []
@@ -151,10 +152,13 @@ _DEFAULT: dict[str, Detector] = {}
 
 
 def get_detector(embedder_name: str | None = None) -> Detector:
-    """A shared Detector for the named (or configured) embedder, built once per process."""
+    """A shared Detector for the named (or configured) embedder; rebuilt when the playbooks change (a
+    trainer saved one), which costs little because unchanged exemplars come from the embedding cache."""
     key = embedder_name or ""
-    if key not in _DEFAULT:
-        _DEFAULT[key] = Detector(get_embedder(embedder_name))
+    playbooks = load_playbooks()
+    held = _DEFAULT.get(key)
+    if held is None or held.playbooks is not playbooks:
+        _DEFAULT[key] = Detector(get_embedder(embedder_name), playbooks=playbooks)
     return _DEFAULT[key]
 
 

@@ -114,3 +114,37 @@ def test_real_embedder_reports_a_second_objection(real_detector):
     found = real_detector.detect("价格太高了，而且我也得请示老板。")
     assert found.objection in {"price", "authority"}
     assert set(found.objections) == {"price", "authority"}
+
+
+@pytest.mark.parametrize(("phrase", "text"), [("现金周转不开", "说实话我们现金周转不开"),
+                                              ("net thirty is a dealbreaker", "Honestly net thirty is a dealbreaker")])
+def test_trainer_saved_playbook_reaches_the_shared_detector_without_a_restart(monkeypatch, phrase, text):
+    """A trainer adds a trigger phrase; the next get_detector() (any process: the folder's files are
+    compared, not a flag) detects it, and the live kit picks it up for the next call."""
+    import yaml
+
+    from knowledge import detect, embeddings
+    from knowledge.playbooks import load_playbooks
+    from knowledge.settings import get_settings
+
+    monkeypatch.setattr(embeddings, "get_embedder", lambda name=None: FakeEmbedder())
+    monkeypatch.setattr(detect, "get_embedder", lambda name=None: FakeEmbedder())
+    detect._DEFAULT.clear()
+    before = detect.get_detector()
+    assert detect.get_detector() is before  # unchanged files: the same detector
+    assert "terms" not in before.detect(text).cues
+    shipped = load_playbooks()["terms"]
+    data = yaml.safe_load(open(shipped.source, encoding="utf-8"))
+    data["triggers"]["phrases"]["zh" if "周转" in phrase else "en"].append(phrase)
+    folder = get_settings().playbook_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "terms.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    after = detect.get_detector()
+    assert after is not before and after.detect(text).cues.get("terms") == [phrase]
+
+    from coach.live.factory import LiveKit
+
+    kit = LiveKit(detector=before, playbooks={}, reload=lambda: (detect.get_detector(), load_playbooks()))
+    kit.new_call()
+    assert kit.detector is after and kit.playbooks["terms"].triggers.phrases.get("zh" if "周转" in phrase else "en")[-1] == phrase
+    detect._DEFAULT.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +23,7 @@ class LiveKit:
     keywords: KeywordMatcher | None = None
     signals: SignalSpotter | None = None
     judge: ReplyJudge | None = None
+    reload: Callable[[], tuple[ObjectionDetector, dict[str, Playbook]]] | None = None  # current detector, playbooks
 
     def __post_init__(self) -> None:
         self.keywords = self.keywords or KeywordMatcher()
@@ -35,6 +37,10 @@ class LiveKit:
             self.index.search("warm up", k=1, filters={"speaker": "customer", "outcome": "won"})
 
     def new_call(self, config: LiveConfig | None = None) -> LiveAssist:
+        if self.reload is not None:  # a trainer may have saved a playbook since the last call started
+            detector, playbooks = self.reload()
+            if playbooks is not self.playbooks:
+                self.detector, self.playbooks, self.judge = detector, playbooks, default_judge(playbooks)
         return LiveAssist(self.detector, self.playbooks, index=self.index, keywords=self.keywords, judge=self.judge,
                           signals=self.signals, config=config)
 
@@ -50,4 +56,5 @@ def default_kit(with_index: bool = True) -> LiveKit:
         from knowledge.index import get_index
 
         index = get_index()
-    return LiveKit(detector=get_detector(), playbooks=load_playbooks(), index=index)
+    return LiveKit(detector=get_detector(), playbooks=load_playbooks(), index=index,
+                   reload=lambda: (get_detector(), load_playbooks()))

@@ -87,8 +87,13 @@ def load_playbook_file(path: str | Path, shared: SharedGuide | None = None) -> P
     return _merge_shared(playbook, shared or load_shared())
 
 
+def _folder_signature(folder: Path) -> tuple:
+    """(name, mtime, size) of every playbook file: a trainer's save in any process changes it."""
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.y*ml")))
+
+
 @lru_cache(maxsize=8)
-def _load_cached(extra: str | None) -> dict[str, Playbook]:
+def _load_cached(extra: str | None, signature: tuple = ()) -> dict[str, Playbook]:
     folders = [DATA_DIR] + ([Path(extra)] if extra else [])
     playbooks: dict[str, Playbook] = {}
     for folder in folders:
@@ -103,15 +108,19 @@ def _load_cached(extra: str | None) -> dict[str, Playbook]:
 
 
 def load_playbooks(extra_dir: str | Path | None = None) -> dict[str, Playbook]:
-    """All playbooks keyed by objection type (cached); files in ``extra_dir`` (default: the trainer folder
-    COACH_HOME/playbooks when it holds any) replace shipped ones."""
+    """All playbooks keyed by objection type; files in ``extra_dir`` (default: the trainer folder
+    COACH_HOME/playbooks when it holds any) replace shipped ones. Cached until a file there changes (the
+    same dict object is returned until then, so callers can tell a reload by identity)."""
     if extra_dir is None:
         from knowledge.settings import get_settings
 
         folder = get_settings().playbook_dir
         if folder.is_dir() and any(folder.glob("*.y*ml")):
             extra_dir = folder
-    return _load_cached(str(Path(extra_dir).resolve()) if extra_dir else None)
+    if not extra_dir:
+        return _load_cached(None)
+    folder = Path(extra_dir).resolve()
+    return _load_cached(str(folder), _folder_signature(folder) if folder.is_dir() else ())
 
 
 def clear_cache() -> None:
