@@ -72,8 +72,11 @@ def publish_scenario(yaml_text: str, published_by: str = "system", source: str =
 
 
 def sync_library(published_by: str = "system") -> list[ScenarioVersion]:
-    """Register every shipped scenario as a stored version (no-op for those already stored)."""
-    return [publish_scenario(library_text(sid), published_by, f"library/{sid}.yaml") for sid in load_library()]
+    """Register every shipped scenario as a stored version; returns only the versions stored by this call
+    (an unchanged library stores nothing, so `coach init` reports nothing as published twice)."""
+    before = {(r.scenario_id, r.version) for r in _rows()}
+    rows = [publish_scenario(library_text(sid), published_by, f"library/{sid}.yaml") for sid in load_library()]
+    return [r for r in rows if (r.scenario_id, r.version) not in before]
 
 
 def get_scenario(scenario_id: str, version: int | None = None) -> Scenario:

@@ -20,17 +20,16 @@ def _say(progress: bool, message: str) -> None:
 def bench_size(deals: int, root: Path | None, vectors: str, turns: int, utterances: int, trainees: int,
                trainee_turns: int, progress: bool, sample: bool = True) -> dict:
     """All per-index figures at one index size."""
-    from coach.live.factory import default_kit
     from coach.practice import PracticeService
     from evals.bench.concurrency import run_concurrency
     from evals.bench.roleplay import run_roleplay
     from evals.live.bench import run as run_live
+    from evals.live.bench import uncached_kit
 
     home = (Path(root) / default_home(deals, vectors).name) if root else default_home(deals, vectors)
     _say(progress, f"[bench] index of {deals} deals in {home} ({vectors} document vectors)")
     built = build_scale_home(deals, home, vectors=vectors, progress=progress, init=True, sample=sample)
-    default_kit.cache_clear()
-    kit = default_kit()
+    kit = uncached_kit()  # live utterances are new: each is embedded once, never read from the persistent cache
     kit.warm_up()
     result: dict = {"deals": deals, "index": built,
                     "vectors": SYNTHETIC_LABEL if vectors == "random" else "real model document vectors"}
