@@ -91,11 +91,15 @@ class BM25Index:
                 out.append([])
                 continue
             scores = self._model.get_scores(known)
+            # Rank only the docs that matched a token and pass the filters: at 10^6 docs a partition over the
+            # whole score array costs ~10 ms, over the few thousand matches almost nothing.
+            hits = np.flatnonzero(scores > 0)
             if mask is not None:
-                scores = np.where(mask, scores, 0.0)
-            top = np.argpartition(-scores, min(k, len(scores) - 1))[:k] if len(scores) > k else np.arange(len(scores))
-            top = top[np.argsort(-scores[top])]
-            out.append([(self._ids[j], float(scores[j])) for j in top if scores[j] > 0])
+                hits = hits[mask[hits]]
+            if len(hits) > k:
+                hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+            hits = hits[np.argsort(-scores[hits], kind="stable")]
+            out.append([(self._ids[j], float(scores[j])) for j in hits])
         return out
 
     def get(self, doc_id: str) -> dict | None:
