@@ -116,3 +116,32 @@ def test_coach_bench_tiny_json_has_every_figure(tmp_path):
     assert size["concurrency"]["server_peak_rss_mb"] > 50
     ingest = report["ingest"]
     assert ingest["deals"] == 1 and ingest["turns"] > 0 and ingest["ratio_to_bare_embedding"] > 0
+
+
+@pytest.mark.slow
+def test_scale_builder_resumes_each_phase_and_reads_older_state(tmp_path, monkeypatch):
+    """Vectors first, keywords second, each resumable from the state file; a folder built before the two
+    phases (no ``keywords_done``) is not re-indexed."""
+    from evals.bench.scale import STATE_FILE, build_scale_home
+
+    home = tmp_path / "scale"
+    monkeypatch.setenv("COACH_HOME", str(home))  # restored after the test; the builder points settings at home
+    first = build_scale_home(3, home, init=False, progress=False)
+    assert first["deals"] == 3 and first["indexed_docs"] == first["turns"] > 10
+    state_path = home / STATE_FILE
+    log = next(home.glob("bm25/*/docs.jsonl"))
+    lines = log.read_text(encoding="utf-8").count("\n")
+
+    state = json.loads(state_path.read_text())
+    state.update(keywords_done=1, bm25_saved_at=None)  # killed during the keyword phase
+    state_path.write_text(json.dumps(state))
+    again = build_scale_home(3, home, init=False, progress=False)
+    assert again["indexed_docs"] == first["turns"] and json.loads(state_path.read_text())["keywords_done"] == 3
+    grown = log.read_text(encoding="utf-8").count("\n")
+    assert lines < grown < 2 * lines  # only deals 1 and 2 were written again
+
+    state = json.loads(state_path.read_text())
+    del state["keywords_done"]  # an older folder: keywords were written with the vectors
+    state_path.write_text(json.dumps(state))
+    build_scale_home(3, home, init=False, progress=False)
+    assert log.read_text(encoding="utf-8").count("\n") == grown
