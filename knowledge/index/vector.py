@@ -24,7 +24,10 @@ class VectorMatch(BaseModel):
 
 
 class VectorStore(ABC):
-    """Stores (id, embedding, text, metadata) and answers nearest-neighbour queries with metadata filters."""
+    """Stores (id, embedding, metadata) and answers nearest-neighbour queries with metadata filters.
+
+    A store may keep the text and long metadata too (the memory store does) or only what it filters on (Chroma);
+    HybridIndex reads text and full metadata from the keyword store either way."""
 
     @abstractmethod
     def add(self, ids: Sequence[str], embeddings: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]) -> None:
