@@ -53,6 +53,13 @@ class CachedEmbedder(Embedder):
             self.dim = self._inner.dim
         return self._inner
 
+    def go_cold(self) -> None:
+        """Forget what is in memory and skip the shipped seed, as if on a new corpus (benchmarks time this)."""
+        with self._lock:
+            self._memory.clear()
+            self._recent.clear()
+            self._seeded = True
+
     def _seed(self) -> None:
         if self._seeded:
             return

@@ -1,7 +1,7 @@
 """Ingestion throughput against the bare embedding throughput of the same texts with the same model.
 
-Both sides run cold: a fresh data folder (so the embedding cache is empty) and deals generated with a seed
-that the shipped embedding seed does not cover. The pipeline is warmed first on two other deals, so model
+Both sides run cold: a fresh data folder (so the embedding cache is empty) and the shipped embedding seed
+left unread (generated deals reuse template lines it holds). The pipeline is warmed first on two other deals, so model
 loading counts on neither side. Both sides embed each distinct turn text once (the pipeline's cache does
 that within a run; generated deals repeat template lines), so the bare side is the least model work that
 indexing these turns needs. Ratio = pipeline turns/s ÷ bare-embedding turns/s over the same turns: what
@@ -30,6 +30,9 @@ def run_ingest(deals: int = 200, seed: int = INGEST_SEED, folder: Path | None = 
     warm, data = folder / "warm.jsonl", folder / "deals.jsonl"
     write_jsonl(generate_deals(2, seed + 1, prefix="warm"), warm, progress=False)
     write_jsonl(generate_deals(deals, seed, prefix="ingbench"), data, progress=False)
+    embedder = get_embedder()
+    if hasattr(embedder, "go_cold"):
+        embedder.go_cold()  # the generator's template lines are in the shipped seed: a real corpus is not
     ingest_path(warm, fmt="jsonl", progress=False)  # loads anonymizer, detector, model, index
 
     report = ingest_path(data, fmt="jsonl", progress=progress)
@@ -52,7 +55,7 @@ def run_ingest(deals: int = 200, seed: int = INGEST_SEED, folder: Path | None = 
     pipeline_tps = report.turns / pipeline_s if pipeline_s else 0.0
     bare_tps = report.turns / bare_s if bare_s else 0.0  # the same turns, made searchable by embedding alone
     return {
-        "what": "cold cache; generated deals (seed not in the shipped embedding seed); real anonymizer, "
+        "what": "cold cache (empty folder, shipped embedding seed unread); generated deals; real anonymizer, "
                 "detector, model, Chroma, BM25, database",
         "deals": report.new, "turns": report.turns, "bad_rows": len(report.bad_rows),
         "pipeline_seconds": round(pipeline_s, 2), "deals_per_s": round(report.new / pipeline_s, 2) if pipeline_s else 0,
