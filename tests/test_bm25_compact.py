@@ -203,3 +203,18 @@ def test_documents_without_some_metadata_keys():
     assert index.get("b#0")["meta"] == {"objection": "price"}
     assert set(hits(index, "price", filters={"objection": "price"})) == {"b#0"}
     assert set(hits(index, "price", filters={"speaker": {"$in": ["rep"]}})) == {"a#0"}
+
+
+def test_passing_answers_filters_for_ids_from_the_cached_masks(tmp_path):
+    """The vector store filters over-fetched neighbours with this: unknown ids never pass."""
+    from knowledge.index import BM25Index, turn_docs
+    from knowledge.records import DealRecord
+
+    index = BM25Index(tmp_path / "bm25")
+    for deal_id, lang, outcome, text in [("p-zh", "zh", "won", "太贵了"), ("p-en", "en", "lost", "Too pricey")]:
+        index.add(turn_docs(DealRecord(deal_id=deal_id, lang=lang, outcome=outcome,
+                                       turns=[{"speaker": "customer", "text": text}])))
+    ids = ["p-zh#0", "p-en#0", "elsewhere#0"]
+    assert index.passing(ids, {"lang": "zh"}).tolist() == [True, False, False]
+    assert index.passing(ids, {"outcome": {"$in": ["won", "lost"]}, "speaker": "customer"}).tolist() == [True, True, False]
+    assert index.passing(ids, None).tolist() == [True, True, False]

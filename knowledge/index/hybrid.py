@@ -40,11 +40,7 @@ class HybridIndex:
         self.store = store
         self.bm25 = bm25
         self._embedder = embedder
-        store.use_metadata_source(self._metadata)
-
-    def _metadata(self, doc_id: str) -> dict | None:
-        entry = self.bm25.get(doc_id)
-        return entry["meta"] if entry else None
+        store.use_filter_source(bm25.passing)
 
     @property
     def embedder(self) -> Embedder:

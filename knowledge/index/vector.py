@@ -40,9 +40,10 @@ class VectorStore(ABC):
     def delete(self, ids: Sequence[str]) -> None:
         raise NotImplementedError(f"{type(self).__name__} cannot delete")
 
-    def use_metadata_source(self, lookup: Callable[[str], dict | None]) -> None:
-        """A store that keeps little metadata may filter with this doc_id → metadata lookup instead."""
-        return None  # stores that keep full metadata ignore it
+    def use_filter_source(self, passing: Callable[[Sequence[str], dict], np.ndarray]) -> None:
+        """A store may filter candidate ids with ``passing(ids, filters) -> bool array`` (the keyword store's
+        cached masks) instead of reading their metadata back."""
+        return None  # stores that filter on their own metadata ignore it
 
     def count(self) -> int:
         raise NotImplementedError
