@@ -266,6 +266,7 @@ def _ingest_batch(batch: list[DealRecord], source: str, anonymize: Step, tag: St
             existing = s.get(DealRow, clean.deal_id)
             row = existing or DealRow(deal_id=clean.deal_id, content_hash=raw_hash, record_json="", created_at=_now())
             row.content_hash, row.source, row.record_json = raw_hash, source, clean.model_dump_json()
+            row.created_at = _now()  # "stored at": readers that cache the table key on its newest write
             row.lang, row.industry, row.segment, row.outcome = clean.lang, clean.industry, clean.segment, clean.outcome
             s.add(row)
             if existing:
