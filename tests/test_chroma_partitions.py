@@ -106,3 +106,30 @@ def test_over_fetch_falls_back_to_chroma_filter_for_rare_values(tmp_path):
     far = -vecs[n - 1]  # the one Chinese turn is the farthest from this query
     found = store.query(far[None, :], k=1, filters={"objection": "price", "lang": "zh"})[0]
     assert [m.doc_id for m in found] == [f"d{n - 1}"]
+
+
+@pytest.mark.parametrize("lang, text", [("zh", "这个价格我们真的接受不了"), ("en", "We simply cannot accept this price")])
+def test_rare_filter_is_answered_from_the_passing_ids(tmp_path, lang, text):
+    """With a keyword store attached, a filter few over-fetched neighbours pass is answered by searching
+    exactly the turns the keyword masks list, without Chroma's slow where-filter."""
+    from knowledge.records import DealRecord
+
+    store = ChromaStore(collection="rare-ids", path=tmp_path / "chroma")
+    index = HybridIndex(store, BM25Index(tmp_path / "bm25"), HashEmbedder())
+    other = "en" if lang == "zh" else "zh"
+    deals = [DealRecord(deal_id=f"bulk-{i}", lang=other, outcome="lost",
+                        turns=[{"speaker": "customer", "text": f"filler line number {i} 填充 {i}", "objections": ["price"]}])
+             for i in range(700)]
+    deals.append(DealRecord(deal_id="the-one", lang=lang, outcome="won",
+                            turns=[{"speaker": "customer", "text": text, "objections": ["price"]}]))
+    index.add_records(deals)
+    store._chroma_query = staticmethod(_refuse_where(store._chroma_query))
+    hits = index.search(text, k=1, mode="dense", filters={"objection": "price", "lang": lang, "outcome": "won"})
+    assert [h.deal_id for h in hits] == ["the-one"] and hits[0].text == text
+
+
+def _refuse_where(query):
+    def wrapped(col, vectors, k, allowed, with_metadata=True):
+        assert not allowed, "Chroma's where-filter was used"
+        return query(col, vectors, k, allowed, with_metadata)
+    return wrapped

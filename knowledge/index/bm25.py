@@ -113,6 +113,18 @@ class BM25Index:
             known[known] = mask[rows[known]]
         return known
 
+    def ids_passing(self, filters: dict | None, limit: int) -> list[str] | None:
+        """Every doc id that passes the filters, or None when more than ``limit`` do (then a vector store
+        should rather over-fetch neighbours than send the list)."""
+        self._ensure_model()
+        mask = self._mask(normalise_filters(filters))
+        if mask is None:
+            return None if len(self._row) > limit else list(self._row)
+        rows = np.flatnonzero(mask)
+        if len(rows) > limit:
+            return None
+        return [self._ids[r] for r in rows]
+
     def get(self, doc_id: str) -> dict | None:
         """``{"id", "text", "meta"}`` of a live doc (a fresh dict each call), or None."""
         row = self._row.get(doc_id)

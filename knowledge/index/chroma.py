@@ -55,7 +55,8 @@ class ChromaStore(VectorStore):
     # few pass (a rare filter) does it fall back to Chroma's own, slower, filtered search.
     OVERFETCH = 8
     OVERFETCH_MIN = 500  # ids and distances only: ~2 ms for 240, ~4 ms for 1,000 neighbours at 5k turns
-    MAX_OVERFETCH = 20_000
+    MAX_OVERFETCH = 2_000  # wider HNSW queries cost 20-260 ms at 100k deals (measured)
+    ID_QUERY_LIMIT = 5_000
 
     def __init__(self, collection: str = "turns", path: Path | None = None, host: str | None = None) -> None:
         import chromadb
@@ -66,7 +67,7 @@ class ChromaStore(VectorStore):
         host = host if host is not None else (None if path else settings.chroma_host)
         self.name = collection
         self._lock = threading.Lock()
-        self._passing = None
+        self._source = None
         try:
             if host:
                 self._client = chromadb.HttpClient(host=host, port=settings.chroma_port, settings=chroma_settings)
@@ -137,10 +138,10 @@ class ChromaStore(VectorStore):
 
     # -- VectorStore ---------------------------------------------------------------------------------
 
-    def use_filter_source(self, passing) -> None:
+    def use_filter_source(self, source) -> None:
         """Filter over-fetched neighbours with the keyword store's masks: asking Chroma for 240 neighbours'
         metadata costs ~24 ms against ~4 ms for their ids and distances alone (measured at 24k turns)."""
-        self._passing = passing
+        self._source = source
 
     def add(self, ids, embeddings, texts, metadatas) -> None:
         if not len(ids):
@@ -165,47 +166,68 @@ class ChromaStore(VectorStore):
             col = self._existing(part)
             if col is None:
                 continue
-            for row, matches in enumerate(self._query_part(col, vectors, k, allowed)):
+            for row, matches in enumerate(self._query_part(col, vectors, k, allowed, part)):
                 merged[row].extend(matches)
         return [sorted(m, key=lambda x: x.distance)[:k] for m in merged]
 
-    def _query_part(self, col, vectors: np.ndarray, k: int, allowed: dict[str, list]) -> list[list[VectorMatch]]:
-        """Over-fetch unfiltered neighbours and filter them here, widening by the pass rate seen so far; a
-        filter too rare for MAX_OVERFETCH neighbours falls back to Chroma's own where (~250 ms even at 5k
+    def _query_part(self, col, vectors: np.ndarray, k: int, allowed: dict[str, list],
+                    part: str | None = None) -> list[list[VectorMatch]]:
+        """Over-fetch unfiltered neighbours and filter them here, widening once by the pass rate seen (up to
+        MAX_OVERFETCH); a filter none of those pass falls back to Chroma's own where (~250 ms even at 5k
         turns: it scans metadata, measured at 10k deals)."""
         total = col.count()
         if total == 0:
             return [[] for _ in range(len(vectors))]
-        local = self._passing is None  # no keyword store: read metadata back from Chroma
+        local = self._source is None  # no keyword store: read metadata back from Chroma
         if not allowed:
             return self._chroma_query(col, vectors, min(k, total), None, with_metadata=local)
         out: list[list[VectorMatch]] = [[] for _ in range(len(vectors))]
         pending, fetch = list(range(len(vectors))), min(total, max(k * self.OVERFETCH, self.OVERFETCH_MIN))
         while pending:
             wide = self._chroma_query(col, vectors[pending], fetch, None, with_metadata=local)
-            short, rate = [], 1.0
+            short, empty, rate = [], [], 1.0
             for row, matches in zip(pending, wide, strict=True):
                 kept = self._keep(matches, allowed)
                 out[row] = kept[:k]
                 if len(kept) < k and len(matches) < total:
-                    short.append(row)
+                    (short if kept else empty).append(row)
                     rate = min(rate, len(kept) / max(1, len(matches)))
-            if not short:
-                break
-            wider = min(total, max(fetch * 4, int(k / max(rate, 1e-4) * 1.5)))
-            if wider > self.MAX_OVERFETCH:
-                narrow = self._chroma_query(col, vectors[short], k, allowed, with_metadata=local)
-                for row, matches in zip(short, narrow, strict=True):
+            exact = self._exact(col, vectors[short + empty], k, allowed, part) if fetch < total else None
+            if exact is not None:  # a rare filter: search just the turns that pass it
+                for row, matches in zip(short + empty, exact, strict=True):
                     out[row] = matches
                 break
-            pending, fetch = short, wider
+            if fetch >= min(total, self.MAX_OVERFETCH):
+                # Widest asked: a few matches are enough for fusion with the keyword side; only a filter
+                # that none of them passed goes to Chroma's own where.
+                if empty:
+                    narrow = self._chroma_query(col, vectors[empty], k, allowed, with_metadata=local)
+                    for row, matches in zip(empty, narrow, strict=True):
+                        out[row] = matches
+                break
+            pending = short + empty
+            fetch = min(total, self.MAX_OVERFETCH, max(fetch * 4, int(k / max(rate, 1e-4) * 1.5)))
         return out
 
+    def _exact(self, col, vectors, k: int, allowed: dict[str, list], part: str | None):
+        """Nearest among exactly the partition's turns that pass the filters, when the keyword store can list
+        few enough of them: ~30 ms flat at 100k deals, where widening to 2,000 neighbours took up to 260 ms."""
+        if self._source is None or part is None or not len(vectors):
+            return None
+        ids = self._source.ids_passing({**allowed, PARTITION_FIELD: [part]}, self.ID_QUERY_LIMIT)
+        if ids is None:
+            return None
+        if not ids:
+            return [[] for _ in range(len(vectors))]
+        res = col.query(query_embeddings=vectors, n_results=min(k, len(ids)), ids=ids, include=["distances"])
+        return [[VectorMatch(doc_id=i, distance=d, text="", metadata={}) for i, d in zip(got, dists, strict=True)]
+                for got, dists in zip(res["ids"], res["distances"], strict=True)]
+
     def _keep(self, matches: list[VectorMatch], allowed: dict[str, list]) -> list[VectorMatch]:
-        if self._passing is None:
+        if self._source is None:
             return [m for m in matches if _passes(m.metadata, allowed)]
         # an id the keyword store does not hold yet (another process's fresh turn) passes no filter
-        ok = self._passing([m.doc_id for m in matches], allowed)
+        ok = self._source.passing([m.doc_id for m in matches], allowed)
         return [m for m, good in zip(matches, ok, strict=True) if good]
 
     @staticmethod

@@ -40,7 +40,7 @@ class HybridIndex:
         self.store = store
         self.bm25 = bm25
         self._embedder = embedder
-        store.use_filter_source(bm25.passing)
+        store.use_filter_source(bm25)
 
     @property
     def embedder(self) -> Embedder:

@@ -40,9 +40,9 @@ class VectorStore(ABC):
     def delete(self, ids: Sequence[str]) -> None:
         raise NotImplementedError(f"{type(self).__name__} cannot delete")
 
-    def use_filter_source(self, passing: Callable[[Sequence[str], dict], np.ndarray]) -> None:
-        """A store may filter candidate ids with ``passing(ids, filters) -> bool array`` (the keyword store's
-        cached masks) instead of reading their metadata back."""
+    def use_filter_source(self, source) -> None:
+        """A store may filter with the keyword store's cached masks instead of reading metadata back:
+        ``source.passing(ids, filters) -> bool array`` and ``source.ids_passing(filters, limit) -> ids | None``."""
         return None  # stores that filter on their own metadata ignore it
 
     def count(self) -> int:
