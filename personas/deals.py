@@ -7,6 +7,7 @@ from personas.pools import Pool, pool_deals
 from personas.synthesis import PersonaError
 
 _PARSED: dict = {}  # the last table read: (database, row count, newest write) -> parsed deals
+SOURCE_DEALS_LIMIT = 5000  # a team with 100k deals: personas come from the most recently stored 5,000
 
 
 def _table_deals() -> list[DealRecord]:
@@ -25,7 +26,11 @@ def _table_deals() -> list[DealRecord]:
             key = (str(get_engine().url), count, str(newest))
             if _PARSED.get("key") == key:
                 return _PARSED["deals"]
-            rows = db.exec(select(DealRow.record_json)).all()
+            if count <= SOURCE_DEALS_LIMIT:
+                rows = db.exec(select(DealRow.record_json)).all()
+            else:  # bounded memory and parse time per process; oldest first, like the full read
+                newest_first = select(DealRow.record_json).order_by(DealRow.created_at.desc(), DealRow.deal_id)
+                rows = list(reversed(db.exec(newest_first.limit(SOURCE_DEALS_LIMIT)).all()))
     except (OperationalError, ProgrammingError):  # not migrated yet: behave like an empty table
         return []
     deals = [DealRecord.model_validate_json(raw) for raw in rows]

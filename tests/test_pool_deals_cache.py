@@ -36,3 +36,13 @@ def test_table_deals_are_cached_until_the_table_changes(db, tmp_path):
     assert _ingest(tmp_path, deals).updated == 2
     texts = {d.deal_id: d.turns[0].text for d in _table_deals()}
     assert texts == {"c-zh": "预算不够，再便宜点", "c-en": "We have no budget left this year"}
+
+
+def test_a_large_table_gives_personas_its_most_recent_deals(db, tmp_path, monkeypatch):
+    from personas import deals as source
+
+    monkeypatch.setattr(source, "SOURCE_DEALS_LIMIT", 2)
+    _ingest(tmp_path, [{"deal_id": "old-zh", "lang": "zh", "turns": [{"speaker": "customer", "text": "太贵了"}]}])
+    _ingest(tmp_path, [{"deal_id": "new-zh", "lang": "zh", "turns": [{"speaker": "customer", "text": "再便宜点"}]},
+                       {"deal_id": "new-en", "lang": "en", "turns": [{"speaker": "customer", "text": "Too pricey"}]}])
+    assert sorted(d.deal_id for d in source._table_deals()) == ["new-en", "new-zh"]
