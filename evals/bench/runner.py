@@ -85,13 +85,16 @@ def text_report(report: dict) -> str:
                          f"hints p95 {r['parts']['hints_ms']['p95_ms']} ms)")
         if "live" in size:
             r = size["live"]
+            card = r.get("with_objection_card") or {}
+            carded = f"; with an objection card p95 {card['p95_ms']} ms, n={card['n']}" if card.get("n") else ""
             lines.append(f"live hint per customer utterance: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms "
-                         f"(n={r['utterances']})")
+                         f"(n={r['utterances']}{carded})")
         if "concurrency" in size:
             c = size["concurrency"]
             lines.append(f"concurrency, {c['trainees']} trainees: turn p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, "
                          f"errors {c['errors']}/{c['turns_attempted']}, {c['turns_per_s']} turns/s; "
-                         f"server peak RSS {c['server_peak_rss_mb']} MB")
+                         f"server peak RSS {c['server_peak_rss_mb']} MB; "
+                         f"{c['trainees']} sign-ins p50 {c.get('sign_in', {}).get('p50_ms')} ms")
     if "ingest" in report:
         i = report["ingest"]
         lines.append(f"\ningestion ({i['deals']} deals, {i['turns']} turns, cold cache): {i['deals_per_s']} deals/s, "

@@ -12,20 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-
-def use_home(home: Path) -> None:
-    """Point the settings at another data folder (for an index built elsewhere) before anything reads them."""
-    from knowledge import db, settings
-
-    os.environ["COACH_HOME"] = str(Path(home).resolve())  # the settings object reads it; we only set it
-    settings.get_settings.cache_clear()
-    db.reset_engines()
+from evals.bench.scale import use_home  # noqa: F401 - re-exported for evals.live.replay
 
 
 class FreshQueries:
