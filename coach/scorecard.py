@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlmodel import select
 
-from coach.roleplay.policy import asks_question
 from coach.roleplay.state import CustomerState
 from coach.tables import PracticeSession, TurnGrade, TurnRow
 from knowledge.db import session as db_session
@@ -42,7 +41,7 @@ def session_scorecard(session_id: int) -> dict[str, Any]:
         card["grader_objections_handled"] = card.pop("objections_handled", 0)
     trainee_chars = sum(len(t.text) for t in turns if t.speaker == "trainee")
     customer_chars = sum(len(t.text) for t in turns if t.speaker == "customer")
-    card.setdefault("questions_asked", sum(asks_question(s["reply"]) for s in scored))
+    card.setdefault("questions_asked", sum((s["grade"].get("asks_question") or 0) >= 0.5 for s in scored))
     card.setdefault("talk_ratio", round(trainee_chars / max(1, trainee_chars + customer_chars), 2))
     card["score"] = round(sum(s["score"] for s in scored) / len(scored), 1) if scored else 0.0
     card["outcome"] = row.outcome or state.outcome

@@ -108,7 +108,8 @@ def make_tagger(detect_objection: Callable, detect_signals: Callable, detect_man
         for i, result in zip(customer, found, strict=True):
             turns[i] = turns[i].model_copy(update={
                 "objections": _ids(result, OBJECTION_TYPES),
-                "signals": _ids(_call(detect_signals, turns[i].text, record.lang), DECISION_SIGNALS),
+                "signals": _ids(result.signals if hasattr(result, "signals")  # read in the same batch
+                                else _call(detect_signals, turns[i].text, record.lang), DECISION_SIGNALS),
             })
         return record.model_copy(update={"turns": turns})
 

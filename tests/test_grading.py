@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.detect import detect_lang
 from coach.grading import (
     Grade,
     GradeContext,
@@ -21,100 +22,73 @@ def g(customer, reply, objection="price", **kw) -> Grade:
     return grade_reply(customer, reply, objection=objection, **kw)
 
 
-@pytest.mark.parametrize(("lang", "reply", "step"), [
-    ("zh", "理解您的顾虑。", "acknowledge"),
-    ("en", "I understand your concern.", "acknowledge"),
-    ("zh", "您主要是跟哪家在比呢？", "clarify"),
-    ("en", "What are you comparing us with?", "clarify"),
-    ("zh", "有一家同规模客户上线后节省了20%的人工。", "evidence"),
-    ("en", "A client your size saved 20% of staff time.", "evidence"),
-    ("zh", "其实算下来三年总成本更低。", "reframe"),
-    ("en", "Actually the three-year total cost is lower.", "reframe"),
-    ("zh", "您可以先免费试用两周。", "validate"),
-    ("en", "You could run a two-week pilot first.", "validate"),
-    ("zh", "我明天把方案发您。", "advance"),
-    ("en", "I'll send you the plan tomorrow.", "advance"),
-])
-def test_each_step_is_detected_with_its_phrase(lang, reply, step):
-    grade = g("太贵了" if lang == "zh" else "Too expensive", reply, lang=lang)
-    assert grade.steps[step] is True
-    assert any(e.step == step and e.phrase in reply for e in grade.evidence)
-
-
-def test_clarify_needs_a_question():
-    assert g("太贵了", "我想了解您的需求。", lang="zh").steps["clarify"] is False
-    assert g("Too expensive", "What matters is value.", lang="en").steps["clarify"] is False
-
-
-@pytest.mark.parametrize(("lang", "reply", "pattern"), [
-    ("zh", "您说得对。", "empty_agreement"),
-    ("en", "You're right.", "empty_agreement"),
-    ("zh", "好的，那我给您打个八折。", "discount_without_tradeoff"),
-    ("en", "Sure, I can knock 20% off right now.", "discount_without_tradeoff"),
-    ("zh", "理解。他们家的产品就是垃圾，您别上当。", "disparage_competitor"),
-    ("en", "I understand. Honestly their product is junk.", "disparage_competitor"),
-    ("zh", "理解，我保证您用了效果翻倍。", "over_promise"),
-    ("en", "I understand, I guarantee you'll double revenue.", "over_promise"),
-    ("zh", "我们还有会员管理和营销工具。", "ignore_objection"),
-    ("en", "We also have membership and marketing tools.", "ignore_objection"),
-])
-def test_each_anti_pattern_is_found(lang, reply, pattern):
-    grade = g("太贵了" if lang == "zh" else "Too expensive", reply, lang=lang)
-    assert pattern in grade.anti_patterns
-    assert grade.score <= 20
-
-
-@pytest.mark.parametrize(("lang", "reply"), [
-    ("zh", "理解。如果贵司能签两年合同，我可以申请九折，您看可以吗？"),
-    ("en", "I understand. If you can commit to a two-year term, I can get 10% off. Would that work?"),
-])
-def test_discount_tied_to_a_trade_off_is_fine(lang, reply):
-    grade = g("太贵了" if lang == "zh" else "Too expensive", reply, lang=lang)
-    assert "discount_without_tradeoff" not in grade.anti_patterns
-    assert grade.score >= 50
+GOOD = {
+    "zh": ("太贵了", "理解，这是一笔不小的投入。方便问一下您是跟哪家在比吗？我们一家同规模客户上线半年节省了12万元人工。"
+                  "要不下周二我带测算表过来跟您对一下？"),
+    "en": ("Too expensive.", "I get it, it's a real investment. Who are you comparing us with? A client your size saved "
+                             "$40k in staff time in six months. Could I walk you through the numbers on Tuesday?"),
+}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_monologue_is_penalised(lang):
-    unit = ("我们的系统有很多模块，包括订单、库存、财务和报表，" if lang == "zh"
-            else "our system has many modules including orders, inventory, finance and reporting, ")
-    reply = ("其实" if lang == "zh" else "Actually ") + unit * 12
-    grade = g("太贵了", reply, lang=lang)
-    assert "monologue" in grade.anti_patterns
+def test_good_reply_scores_high_and_explains_itself(lang):
+    customer, reply = GOOD[lang]
+    grade = g(customer, reply, lang=lang)
+    assert grade.score >= 75 and grade.anti_patterns == []
+    done = {s for s, ok in grade.steps.items() if ok}
+    assert "clarify" in done and len(done) >= 3
+    for evidence in grade.evidence:  # each step names the phrase that carried it and nearest labelled replies
+        assert evidence.phrase and evidence.phrase in reply
+        assert evidence.examples and all(detect_lang(e) == lang for e in evidence.examples)
+    assert grade.weights["clarify"] == 20 and grade.suggestion
 
 
-def test_empty_agreement_offers_the_navigation_bar_with_persona_phrases():
-    ctx = GradeContext(persona_name="华东建材", product="云仓管家", competitor="金蝶", industry="建材")
-    grade = g("你们比金蝶贵多了", "您说得对。", objection="competitor", lang="zh", context=ctx)
-    assert grade.empty_agreement and grade.score <= 15
-    assert [o.key for o in grade.nav_options] == ["evidence", "reframe", "validate"]
-    assert [o.label_zh for o in grade.nav_options] == ["①提供数据佐证", "②切换价值维度", "③邀请现场验证"]
-    assert all(o.phrase and "{" not in o.phrase for o in grade.nav_options)
-    assert "金蝶" in " ".join(o.phrase for o in grade.nav_options) + grade.suggestion
+@pytest.mark.parametrize(("lang", "customer", "reply"), [
+    # the issue's hard negatives: off-topic talk, keyword stuffing, empty apology plus "DM us"
+    ("en", "Your price is too high.", "Did you watch the football last night? Did you see that goal?"),
+    ("zh", "你们价格太贵了。", "您昨晚看球了吗？那个进球太精彩了。"),
+    ("en", "Your price is too high.", "I hear you, great question. Case study, ROI, pilot, next Tuesday, value, trial."),
+    ("zh", "你们价格太贵了。", "理解您的顾虑，问得好，案例，数据，试用，下周安排，价值，回报。"),
+    pytest.param("en", "My order arrived damaged.",
+                 "We sincerely apologize for the inconvenience. Please DM us your phone number.",
+                 marks=pytest.mark.xfail(strict=True, reason="known miss of the shipped model: scores ~22")),
+    ("zh", "我的订单收到的时候坏了。", "非常抱歉给您带来不便，请私信我们您的手机号。"),
+])
+def test_keywords_off_topic_and_deflection_score_at_most_20(lang, customer, reply):
+    grade = g(customer, reply, objection=None, lang=lang)
+    assert grade.score <= 20, (grade.score, grade.steps, grade.anti_patterns)
 
 
-def test_empty_agreement_in_english_too():
-    grade = g("Too expensive", "I understand.", lang="en")
-    assert grade.empty_agreement and len(grade.nav_options) == 3
-    assert grade.nav_options[0].label_en.startswith("①")
+@pytest.mark.parametrize(("lang", "customer", "reply"), [
+    # a plain, helpful direct answer with no playbook vocabulary scores well (it used to get 0)
+    ("en", "How long does shipping take?", "Orders placed before 4pm ship the same day, and most arrive within two days."),
+    ("zh", "发货要几天？", "下午四点前下单当天发货，江浙沪一般隔天就到。"),
+])
+def test_a_plain_helpful_answer_scores_well(lang, customer, reply):
+    grade = g(customer, reply, objection=None, lang=lang)
+    assert grade.score >= 60 and grade.relevance >= 0.6 and grade.answers_question >= 0.5
 
 
-def test_good_reply_scores_high_and_explains_itself():
-    reply = ("理解，这是一笔不小的投入。方便问一下您是跟哪家在比吗？我们一家同规模客户上线半年节省了12万元人工。"
-             "要不下周二我带测算表过来跟您对一下？")
-    grade = g("太贵了", reply, lang="zh")
-    assert grade.score >= 85 and grade.anti_patterns == []
-    assert {e.step for e in grade.evidence} == {"acknowledge", "clarify", "evidence", "advance"}
-    assert grade.weights["clarify"] == 20
-    assert "缺少" in grade.feedback and grade.suggestion
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_off_topic_reply_is_read_as_irrelevant(lang):
+    customer, reply = (("你们价格太贵了。", "您昨晚看球了吗？") if lang == "zh"
+                       else ("Your price is too high.", "Did you watch the game last night?"))
+    grade = g(customer, reply, objection=None, lang=lang)
+    assert grade.relevance < 0.5 and not grade.steps["clarify"]  # "did you" is not a clarifying question
 
 
-def test_weights_come_from_the_scenario():
-    reply = "理解。您是跟哪家在比呢？"
-    default = g("太贵了", reply, lang="zh").score
-    heavy_clarify = g("太贵了", reply, lang="zh", weights={"acknowledge": 5, "clarify": 60, "evidence": 10,
-                                                      "reframe": 10, "validate": 5, "advance": 10}).score
-    assert heavy_clarify > default
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_score_is_monotone_in_the_rubric_weights(lang):
+    """More weight on a step the reply performs raises the score; more on one it misses lowers it."""
+    customer, reply = GOOD[lang]
+    grade = g(customer, reply, lang=lang)
+    done = "clarify"
+    assert grade.steps[done]
+    missing = next(s for s, ok in grade.steps.items() if not ok)
+    base = dict(grade.weights)
+    heavy_done = g(customer, reply, lang=lang, weights={**base, done: base[done] * 4}).score
+    heavy_missing = g(customer, reply, lang=lang, weights={**base, missing: base[missing] * 4 + 40}).score
+    assert heavy_done >= grade.score >= heavy_missing and heavy_done > heavy_missing
 
 
 def test_won_line_lookup_is_plugged_in_through_the_context():

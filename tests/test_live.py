@@ -7,7 +7,6 @@ import json
 import pytest
 
 from coach.live import (
-    CueJudge,
     KeywordFileError,
     KeywordMatcher,
     LiveConfig,
@@ -18,7 +17,7 @@ from coach.live import (
     parse_transcript_text,
     save_debrief,
 )
-from coach.live.fakes import CueDetector, tiny_index
+from coach.live.fakes import CueDetector, CueJudge, FakeDetection, tiny_index
 from coach.live.keywords import parse_keyword_text
 from knowledge.playbooks import load_playbooks
 
@@ -143,6 +142,51 @@ def test_signals_highlight_the_span(kit):
     assert {h.signal for h in en if h.type == "signal"} >= {"budget_confirmed", "decision_maker_named"}
 
 
+
+class FixedDetector:
+    """Returns a set detection for every line (what the understanding layer would have decided)."""
+
+    def __init__(self, **fields):
+        self.fields = fields
+
+    def detect(self, text, lang=None):
+        return FakeDetection(text=text, lang=lang or "zh", **({"objection": "none", "confidence": 0.9} | self.fields))
+
+
+@pytest.mark.parametrize("text, cue, span", [
+    ("好的，那就约下周二上午十点，我把采购也叫上", "那就约", "那就约"),
+    ("Sure, let's book the demo for next Tuesday at 10.", "LET'S BOOK", "let's book"),  # found case-blind
+])
+def test_signals_come_from_the_detection_with_its_cue_as_span(playbooks, text, cue, span):
+    detector = FixedDetector(signals=["next_step_agreed"], cues={"next_step_agreed": [cue]})
+    hints = LiveKit(detector=detector, playbooks=playbooks, judge=CueJudge(playbooks)).new_call().process(
+        {"speaker": "customer", "text": text, "ts": 1})
+    [hint] = [h for h in hints if h.type == "signal"]
+    assert hint.signal == "next_step_agreed" and hint.span == span and text[hint.start:hint.end] == span
+    assert hint.label in {"约定下一步", "next step agreed"}
+
+
+@pytest.mark.parametrize("text", ["我们下周要开采购会", "We have a procurement meeting next week"])
+def test_signal_without_cue_evidence_spans_the_whole_line_and_no_signal_without_a_decision(playbooks, text):
+    kit = LiveKit(detector=FixedDetector(signals=["procurement_meeting"]), playbooks=playbooks,
+                  judge=CueJudge(playbooks))
+    [hint] = [h for h in kit.new_call().process({"speaker": "customer", "text": text}) if h.type == "signal"]
+    assert (hint.span, hint.start, hint.end) == (text, 0, len(text))
+    # cue evidence alone is not a decision: no signal card when the layer did not decide the signal
+    quiet = LiveKit(detector=FixedDetector(cues={"procurement_meeting": ["采购会"]}), playbooks=playbooks,
+                    judge=CueJudge(playbooks))
+    assert not [h for h in quiet.new_call().process({"speaker": "customer", "text": text}) if h.type == "signal"]
+
+
+def test_detections_without_signal_fields_still_work(playbooks):
+    class Bare:
+        def detect(self, text, lang=None):
+            return type("D", (), {"objection": "none", "confidence": 0.9})()
+
+    assist = LiveKit(detector=Bare(), playbooks=playbooks, judge=CueJudge(playbooks)).new_call()
+    hints = assist.process({"speaker": "customer", "text": "我们下周要开采购会"})
+    assert "signal" not in types(hints) and assist.mood.parts["negativity"] == 0.5
+
 @pytest.mark.parametrize("lines", [
     ["好的，听起来不错", "不行，太贵了，我们不需要", "可能吧，再说吧，我再考虑考虑", "不不不，算了😒"],
     ["Sounds good.", "No, we don't need it.", "Maybe, I'm not sure, I guess we'll see.", "No. Not interested. 🙄"],
@@ -154,7 +198,8 @@ def test_mood_drops_into_a_warning(kit, lines):
         moods += [h for h in assist.process({"speaker": "customer", "text": text, "ts": n * 10}) if h.type == "mood"]
     assert moods[0].value > 0.8 and not moods[0].warning
     assert moods[-1].warning and moods[-1].value < assist.config.mood.threshold
-    assert moods[-1].parts["negation"] > 0 and moods[-1].parts["hedging"] > 0
+    assert moods[-1].parts["negativity"] > 0.5 and moods[-1].parts["objection"] > 0.5
+    assert set(moods[-1].parts) == {"negativity", "objection", "curtness", "interval", "emoji"}
 
 
 def test_steady_mood_is_not_resent(kit):

@@ -14,8 +14,8 @@ runner = CliRunner()
 
 @pytest.fixture
 def fake_kit(monkeypatch, tmp_path):
-    from coach.live import CueJudge, LiveKit, factory
-    from coach.live.fakes import CueDetector, tiny_index
+    from coach.live import LiveKit, factory
+    from coach.live.fakes import CueDetector, CueJudge, tiny_index
     from knowledge.playbooks import load_playbooks
 
     playbooks = load_playbooks()

@@ -17,8 +17,8 @@ def live_server(tmp_path_factory):
     import uvicorn
     from fastapi import FastAPI
 
-    from coach.live import CueJudge, LiveKit
-    from coach.live.fakes import CueDetector, tiny_index
+    from coach.live import LiveKit
+    from coach.live.fakes import CueDetector, CueJudge, tiny_index
     from knowledge.playbooks import load_playbooks
     from ui.live_api import register_live_routes
 

@@ -8,17 +8,17 @@ from conftest import shared_dataset
 
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory):
-    from coach.live import CueJudge, LiveKit
-    from coach.live.fakes import tiny_index
-    from knowledge.detect import Detector
-    from knowledge.index import HashEmbedder
+    from coach.live import LiveKit
+    from coach.live.fakes import CueJudge, tiny_index
+    from knowledge.detect import get_detector
     from knowledge.playbooks import load_playbooks
 
-    playbooks = load_playbooks()  # the real detector (lexical cues + a hash embedder instead of the model)
-    return LiveKit(detector=Detector(HashEmbedder()), playbooks=playbooks, index=tiny_index(tmp_path_factory.mktemp("idx")),
+    playbooks = load_playbooks()  # the real understanding layer reads the lines; a cue judge stands in for the grader
+    return LiveKit(detector=get_detector(), playbooks=playbooks, index=tiny_index(tmp_path_factory.mktemp("idx")),
                    judge=CueJudge(playbooks))
 
 
+@pytest.mark.slow
 def test_replay_subset_counts_cards_by_outcome(kit):
     from evals.live.replay import NOT_HANDLED, load_calls, replay_call, summarise
 

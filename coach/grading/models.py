@@ -19,7 +19,9 @@ class Evidence(BaseModel):
 
     step: str
     phrase: str
-    source: str  # e.g. "playbook:price" or "rule:no step addresses the objection"
+    source: str  # e.g. "playbook:price" (a cue phrase) or "model" (the sentence the model read it in)
+    probability: float | None = None  # the understanding layer's P(step or anti-pattern)
+    examples: list[str] = Field(default_factory=list)  # nearest labelled replies with this label, trainee's language
 
 
 class NavOption(BaseModel):
@@ -52,6 +54,7 @@ class GradeContext(BaseModel):
     industry: str | None = None
     won_line_lookup: Callable[[str, str], str | None] | None = None
     detector: Any = None  # a knowledge.detect.Detector; built lazily when absent
+    understanding: Any = None  # a knowledge.understanding.UnderstandingModel; the shared one when absent
     playbook_dir: str | None = None
 
 
@@ -74,6 +77,10 @@ class Grade(BaseModel):
     ignored_instructions: list[str] = Field(default_factory=list)  # trainee text treated as data, not rules
     grader: str = "offline"
     judge: JudgeResult | None = None
+    relevance: float | None = None  # how much the reply addresses the customer's concern, 0-1
+    answers_question: float | None = None  # P(it answers the customer's question), None when nothing was asked
+    off_topic: float | None = None
+    asks_question: float | None = None  # P(the reply asks the customer something), read by the same layer
 
 
 class ScoredTurn(BaseModel):

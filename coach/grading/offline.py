@@ -1,31 +1,24 @@
-"""The offline grader: playbook cues (rules) for steps and anti-patterns, embedding-based objection detection.
+"""The offline grader: the understanding layer reads the reply (steps, anti-patterns, relevance, answered
+question), the fitted combiner turns that and the rubric weights into 0–100, and the evidence shows the
+phrases that carried each step plus the nearest labelled replies.
 
 Deterministic: no sampling, no clock, no network; the same input always gets the same Grade.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from coach.grading import feedback as fb
 from coach.grading.base import Grader, register_grader
-from coach.grading.models import DEFAULT_WEIGHTS, Evidence, Grade, GradeContext
-from coach.grading.rules import (
-    detect_steps,
-    is_question,
-    length_units,
-    match_anti_pattern,
-    sentences,
-    strip_instructions,
-)
-from knowledge.detect import detect_lang
+from coach.grading.evidence import anti_pattern_evidence, step_evidence
+from coach.grading.models import DEFAULT_WEIGHTS, Grade, GradeContext
+from coach.grading.rules import strip_instructions
 from knowledge.playbooks import load_playbooks, load_shared
 from knowledge.taxonomy import NO_OBJECTION, STEPS
+from knowledge.understanding.features import detect_lang
 
-SATURATION = 0.8  # reaching 80% of the step weight already earns full marks: nobody needs all six steps
-CURVE = 0.6  # concave: the first steps matter most (one good step is worth more than a sixth of the marks)
-PENALTY = {"discount_without_tradeoff": 30, "disparage_competitor": 35, "over_promise": 30, "monologue": 15}
-CAP = {"empty_agreement": 15, "ignore_objection": 15}
-MONOLOGUE_UNITS = {"zh": 150, "en": 70}
-SUBSTANTIVE = ("clarify", "evidence", "reframe", "validate", "advance")
+EXAMPLES = 2  # nearest labelled replies shown per step
 
 
 @register_grader("offline")
@@ -34,80 +27,65 @@ class OfflineGrader(Grader):
 
     def grade(self, customer: str, reply: str, objection: str | None = None, lang: str | None = None,
               weights: dict[str, float] | None = None, context: GradeContext | None = None) -> Grade:
+        return self.grade_many([(customer, reply, objection)], lang, weights, context)[0]
+
+    def grade_many(self, items: Sequence[tuple], lang: str | None = None,
+                   weights: dict[str, float] | None = None, context: GradeContext | None = None) -> list[Grade]:
+        """Grade many (customer, reply, objection-or-None[, lang-or-None]) items with one embedding batch."""
         context = context or GradeContext()
-        lang = lang or detect_lang(reply or customer)
-        if objection is None:
-            objection = _detector(context).detect(customer).objection
-        playbooks = load_playbooks(context.playbook_dir)
-        playbook = playbooks.get(objection)
-        shared = load_shared()
-        step_guides = playbook.steps if playbook else shared.steps
-        patterns = playbook.anti_patterns if playbook else shared.anti_patterns
-        source = f"playbook:{objection}" if playbook else "playbook:_shared"
+        langs = [(item[3] if len(item) > 3 else None) or lang for item in items]
+        items = [tuple(item[:3]) for item in items]
+        model = _model(context)
+        stripped = [strip_instructions(reply) for _, reply, _ in items]
+        customers = model.read_customers([c for c, _, _ in items])
+        asked = model.read_customers([text for text, _ in stripped])  # the reply read as an utterance
+        readings = model.read_replies([(c, text) for (c, _, _), (text, _) in zip(items, stripped, strict=True)],
+                                      nearest=0, customers=customers)
         weights = {s: float(w) for s, w in (weights or DEFAULT_WEIGHTS).items() if s in STEPS}
-
-        text, ignored = strip_instructions(reply)
-        found, evidence = detect_steps(step_guides, text, lang, source)
-        steps = {s: found.get(s, False) for s in STEPS}
-
-        anti: list[str] = []
-        anti_evidence: list[Evidence] = []
-        for pattern in patterns:
-            if pattern.id in ("empty_agreement", "ignore_objection", "monologue"):
-                continue
-            phrase = match_anti_pattern(pattern, text, lang)
-            if phrase:
-                anti.append(pattern.id)
-                anti_evidence.append(Evidence(step=pattern.id, phrase=phrase, source=source))
-        substantive = any(steps[s] for s in SUBSTANTIVE)
-        empty = not substantive and bool(text.strip()) and (
-            steps["acknowledge"] or _agrees(patterns, text, lang))
-        if empty:
-            anti.insert(0, "empty_agreement")
-            anti_evidence.insert(0, Evidence(step="empty_agreement", phrase=text.strip()[:40],
-                                             source="rule:agreement with no concrete move"))
-        elif not any(steps[s] for s in ("acknowledge", "clarify", "evidence", "reframe", "validate")):
-            anti.append("ignore_objection")
-            anti_evidence.append(Evidence(step="ignore_objection", phrase=text.strip()[:40],
-                                          source="rule:no step addresses the objection"))
-        if length_units(text, lang) > MONOLOGUE_UNITS.get(lang, 70) and not any(map(is_question, sentences(text))):
-            anti.append("monologue")
-            anti_evidence.append(Evidence(step="monologue", phrase=f"{length_units(text, lang)} "
-                                          + ("字，无提问" if lang == "zh" else "words, no question"),
-                                          source="rule:long reply without a question"))
-
-        total = sum(weights.values()) or 1.0
-        earned = sum(w for s, w in weights.items() if steps.get(s))
-        score = 100.0 * min(1.0, earned / (total * SATURATION)) ** CURVE
-        for pattern in anti:
-            score -= PENALTY.get(pattern, 0)
-            if pattern in CAP:
-                score = min(score, CAP[pattern])
-        score_int = int(round(max(0.0, min(100.0, score))))
-
-        advice = {p.id: p.advice.get(lang) for p in patterns if p.advice}
-        seed = customer.strip()
-        lookup = context.won_line_lookup
-        return Grade(
-            objection=objection, lang=lang, score=score_int, steps=steps, evidence=evidence,
-            anti_patterns=anti, anti_pattern_evidence=anti_evidence, weights=weights,
-            feedback=fb.feedback_text(playbook, steps, anti, lang, advice, ignored),
-            suggestion=fb.suggestion(playbook, steps, lang, seed, context),
-            best_won_line=lookup(customer, objection) if lookup and objection != NO_OBJECTION else None,
-            empty_agreement=empty,
-            nav_options=fb.nav_options(playbook, lang, seed, context) if empty else [],
-            ignored_instructions=ignored, grader=self.name,
-        )
+        scores = model.score(readings, weights)
+        playbooks = load_playbooks(context.playbook_dir)
+        shared = load_shared()
+        grades = []
+        for (customer, _reply, given), (text, ignored), reading, read, score, own, item_lang in zip(
+                items, stripped, readings, customers, scores, asked, langs, strict=True):
+            objection = given or read.objection
+            the_lang = item_lang or detect_lang(text or customer)
+            playbook = playbooks.get(objection)
+            source = f"playbook:{objection}" if playbook else "playbook:_shared"
+            guides = playbook.steps if playbook else shared.steps
+            patterns = playbook.anti_patterns if playbook else shared.anti_patterns
+            if not text.strip():
+                score = 0
+            steps = {s: reading.steps[s] >= 0.5 and bool(text.strip()) for s in STEPS}
+            anti = [a for a in reading.shown() if text.strip()] or ([] if text.strip() else ["ignore_objection"])
+            evidence = step_evidence(model, reading, steps, guides, text, the_lang, source, EXAMPLES)
+            anti_ev = anti_pattern_evidence(reading, anti, patterns, text, the_lang, source)
+            empty = "empty_agreement" in anti
+            advice = {p.id: p.advice.get(the_lang) for p in patterns if p.advice}
+            seed = customer.strip()
+            lookup = context.won_line_lookup
+            grades.append(Grade(
+                objection=objection, lang=the_lang, score=score, steps=steps, evidence=evidence,
+                anti_patterns=anti, anti_pattern_evidence=anti_ev, weights=weights,
+                feedback=fb.feedback_text(playbook, steps, anti, the_lang, advice, ignored),
+                suggestion=fb.suggestion(playbook, steps, the_lang, seed, context),
+                best_won_line=lookup(customer, objection) if lookup and objection != NO_OBJECTION else None,
+                empty_agreement=empty,
+                nav_options=fb.nav_options(playbook, the_lang, seed, context) if empty else [],
+                ignored_instructions=ignored, grader=self.name, relevance=reading.relevance,
+                answers_question=reading.answers_question, off_topic=reading.off_topic,
+                asks_question=own.question if text.strip() else 0.0,
+            ))
+        return grades
 
 
-def _agrees(patterns, text: str, lang: str) -> bool:
-    guide = next((p for p in patterns if p.id == "empty_agreement"), None)
-    return bool(guide and match_anti_pattern(guide, text, lang))
+def _model(context: GradeContext):
+    if context.understanding is None:
+        detector = context.detector
+        model = getattr(detector, "model", None)
+        if model is None:
+            from knowledge.understanding import get_understanding
 
-
-def _detector(context: GradeContext):
-    if context.detector is None:
-        from knowledge.detect import get_detector
-
-        context.detector = get_detector()
-    return context.detector
+            model = get_understanding()
+        context.understanding = model
+    return context.understanding

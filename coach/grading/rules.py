@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from coach.grading.models import Evidence
 from knowledge.playbooks import AntiPattern, StepGuide
 
 _SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)(?!\d)")  # a "." inside 99.9 does not end a sentence
@@ -70,17 +69,6 @@ def match_anti_pattern(pattern: AntiPattern, reply: str, lang: str) -> str | Non
     if phrase and _first_match(pattern.unless.get(lang), reply):
         return None
     return phrase
-
-
-def detect_steps(steps: list[StepGuide], reply: str, lang: str, source: str) -> tuple[dict[str, bool], list[Evidence]]:
-    found: dict[str, bool] = {}
-    evidence: list[Evidence] = []
-    for step in steps:
-        phrase = match_step(step, reply, lang)
-        found[step.id] = phrase is not None
-        if phrase:
-            evidence.append(Evidence(step=step.id, phrase=phrase, source=source))
-    return found, evidence
 
 
 def is_question(sentence: str) -> bool:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from coach.grading.models import Scorecard, ScoredTurn
-from coach.grading.rules import is_question, length_units, sentences
+from coach.grading.rules import length_units
 from knowledge.taxonomy import NO_OBJECTION, STEPS
 
 HANDLED_SCORE = 60
@@ -47,7 +47,7 @@ def build_scorecard(turns: list[ScoredTurn]) -> Scorecard:
     handled = [t for t in raised if t.grade.score >= HANDLED_SCORE]
     rep_units = sum(length_units(t.reply, t.grade.lang) for t in turns)
     customer_units = sum(length_units(t.customer, t.grade.lang) for t in turns)
-    questions = sum(1 for t in turns for s in sentences(t.reply) if is_question(s))
+    questions = sum(1 for t in turns if (t.grade.asks_question or 0.0) >= 0.5)  # read by the understanding layer
     replies = "\n".join(t.reply for t in turns)
     follow_up = {atom: bool(re.search(p, replies, re.IGNORECASE)) for atom, p in FOLLOW_UP_ATOMS.items()}
     anti = Counter(p for t in turns for p in t.grade.anti_patterns)

@@ -19,12 +19,12 @@ from coach.live.events import (
     parse_event,
 )
 from coach.live.factory import LiveKit, default_kit
-from coach.live.handling import CueJudge, Verdict
+from coach.live.handling import Verdict
 from coach.live.keywords import KeywordBook, KeywordFileError, KeywordMatcher, load_keywords
 from coach.live.tables import list_debriefs, save_debrief
 
 __all__ = [
-    "CueJudge", "Debrief", "ErrorHint", "HintEvent", "KeywordBook", "KeywordCard", "KeywordFileError",
+    "Debrief", "ErrorHint", "HintEvent", "KeywordBook", "KeywordCard", "KeywordFileError",
     "KeywordMatcher", "LiveAssist", "LiveConfig", "LiveInputError", "LiveKit", "Moment", "MoodHint", "ObjectionCard",
     "ObjectionRecord", "SignalHint", "SignalMoment", "TranscriptEvent", "Verdict", "debrief", "default_kit",
     "list_debriefs", "load_keywords", "parse_call_text", "parse_event", "parse_transcript_text", "read_call",

@@ -3,6 +3,8 @@
 One instance per call. Collaborators (objection detector, retrieval index, playbooks, keyword cards,
 reply judge) are passed in, so tests use fakes and servers share the heavy ones across calls.
 Partial utterances only get the cheap keyword check; final ones get detection, retrieval, signals, mood.
+Signals and mood come from the same detection as the objection card (the understanding layer's one reading of
+the line), so no cue list lives here.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from coach.live.events import (
 from coach.live.handling import ReplyJudge, Verdict, default_judge
 from coach.live.keywords import KeywordMatcher
 from coach.live.mood import MoodConfig, MoodRadar
-from coach.live.signals import SignalSpotter, signal_label
+from coach.live.signals import signal_label
 from knowledge.detect import detect_lang
 from knowledge.playbooks import Playbook
-from knowledge.taxonomy import NO_OBJECTION
+from knowledge.taxonomy import DECISION_SIGNALS, NO_OBJECTION
 
 STEP_LABELS = {
     "zh": {"acknowledge": "认同", "clarify": "澄清", "evidence": "举证", "reframe": "重构价值",
@@ -53,7 +55,8 @@ _SLOT = re.compile(r"\{(\w+)\}")
 
 class ObjectionDetector(Protocol):
     def detect(self, text: str, lang: str | None = None) -> Any:
-        """Return an object with ``objection``, ``confidence`` (and optionally ``lang``)."""
+        """Return an object with ``objection``, ``confidence`` and optionally ``lang``, ``signals``, ``cues``,
+        ``sentiment`` and ``p_objection`` (a ``knowledge.detect.Detection`` has them all)."""
 
 
 class SearchIndex(Protocol):
@@ -100,6 +103,32 @@ def fill_slots(text: str, lang: str) -> str:
     return _SLOT.sub(lambda m: defaults.get(m.group(1), ""), text)
 
 
+def signal_spans(detection: Any, text: str) -> list[tuple[str, int, int]]:
+    """(signal, start, end) per decision signal the detection decided, in taxonomy order.
+
+    The span is the layer's cue phrase for that signal when it appears in ``text`` (evidence), else the whole line.
+    """
+    decided = set(getattr(detection, "signals", None) or [])
+    cues = getattr(detection, "cues", None) or {}
+    found = []
+    for name in DECISION_SIGNALS:
+        if name not in decided:
+            continue
+        start, end = 0, len(text)
+        for phrase in cues.get(name) or []:
+            phrase = str(phrase).strip()
+            if not phrase:
+                continue
+            at = text.find(phrase)
+            if at < 0 and len(text.lower()) == len(text):
+                at = text.lower().find(phrase.lower())
+            if at >= 0:
+                start, end = at, at + len(phrase)
+                break
+        found.append((name, start, end))
+    return found
+
+
 def ready_phrase(book: Playbook, step_id: str, lang: str) -> str:
     """One sayable line for a step: the first exemplar without slots, else the first with slots filled."""
     step = book.step(step_id)
@@ -117,14 +146,13 @@ class LiveAssist:
 
     def __init__(self, detector: ObjectionDetector, playbooks: dict[str, Playbook], index: SearchIndex | None = None,
                  keywords: KeywordMatcher | None = None, judge: ReplyJudge | None = None,
-                 signals: SignalSpotter | None = None, config: LiveConfig | None = None,
+                 config: LiveConfig | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         self.detector = detector
         self.playbooks = playbooks
         self.index = index
         self.keywords = keywords or KeywordMatcher()
         self.judge = judge or default_judge(playbooks)
-        self.signals = signals or SignalSpotter()
         self.config = config or LiveConfig()
         self.clock = clock
         self.mood = MoodRadar(self.config.mood)
@@ -185,8 +213,8 @@ class LiveAssist:
             out.append(card)
         if "customer" in self.config.keyword_speakers:
             out.extend(self._keyword_cards(text, lang, self.turns, seconds, started, commit=True))
-        out.extend(self._signal_hints(text, lang, seconds, started))
-        mood = self._mood(text, seconds, started)
+        out.extend(self._signal_hints(detection, text, lang, seconds, started))
+        mood = self._mood(text, seconds, started, detection)
         if mood is not None:
             out.append(mood)
         for hint in out:
@@ -289,9 +317,10 @@ class LiveAssist:
             cards.append(card)
         return cards
 
-    def _signal_hints(self, text: str, lang: str, seconds: float | None, started: float) -> list[BaseModel]:
+    def _signal_hints(self, detection, text: str, lang: str, seconds: float | None,
+                      started: float) -> list[BaseModel]:
         hints = []
-        for name, start, end in self.signals.spot(text):
+        for name, start, end in signal_spans(detection, text):
             self.signal_moments.append(SignalMoment(signal=name, span=text[start:end], text=text,
                                                     utterance=self.turns, ts=seconds))
             key = ("signal", name)
@@ -303,8 +332,8 @@ class LiveAssist:
                                     latency_ms=self._ms(started)))
         return hints
 
-    def _mood(self, text: str, seconds: float | None, started: float) -> MoodHint | None:
-        value = self.mood.add(text, seconds)
+    def _mood(self, text: str, seconds: float | None, started: float, reading=None) -> MoodHint | None:
+        value = self.mood.add(text, seconds, reading=reading)
         last = self._last_mood
         if last is not None and last.warning == self.mood.warning and (
                 abs(value - last.value) < self.config.mood.min_change or self._cooling(("mood", ""), seconds)):

@@ -9,25 +9,23 @@ from functools import lru_cache
 from coach.live.assist import LiveAssist, LiveConfig, ObjectionDetector, SearchIndex
 from coach.live.handling import ReplyJudge, default_judge
 from coach.live.keywords import KeywordMatcher
-from coach.live.signals import SignalSpotter
 from knowledge.playbooks import Playbook
 
 
 @dataclass
 class LiveKit:
-    """Everything a call needs that is expensive to build (the detector embeds ~200 exemplars)."""
+    """Everything a call needs that is expensive to build (the detector loads the understanding model and its
+    embedder); its detections also carry the decision signals and the mood reading."""
 
     detector: ObjectionDetector
     playbooks: dict[str, Playbook]
     index: SearchIndex | None = None
     keywords: KeywordMatcher | None = None
-    signals: SignalSpotter | None = None
     judge: ReplyJudge | None = None
     reload: Callable[[], tuple[ObjectionDetector, dict[str, Playbook]]] | None = None  # current detector, playbooks
 
     def __post_init__(self) -> None:
         self.keywords = self.keywords or KeywordMatcher()
-        self.signals = self.signals or SignalSpotter()
         self.judge = self.judge or default_judge(self.playbooks)
 
     def warm_up(self) -> None:
@@ -37,12 +35,13 @@ class LiveKit:
             self.index.search("warm up", k=1, filters={"speaker": "customer", "outcome": "won"})
 
     def new_call(self, config: LiveConfig | None = None) -> LiveAssist:
-        if self.reload is not None:  # a trainer may have saved a playbook since the last call started
+        if self.reload is not None:  # a trainer may have saved a playbook or retrained the model since the last call
             detector, playbooks = self.reload()
+            self.detector = detector
             if playbooks is not self.playbooks:
-                self.detector, self.playbooks, self.judge = detector, playbooks, default_judge(playbooks)
+                self.playbooks, self.judge = playbooks, default_judge(playbooks)
         return LiveAssist(self.detector, self.playbooks, index=self.index, keywords=self.keywords, judge=self.judge,
-                          signals=self.signals, config=config)
+                          config=config)
 
 
 @lru_cache(maxsize=2)

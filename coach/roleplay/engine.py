@@ -15,7 +15,6 @@ from coach.roleplay.policy import (
     HiddenObjection,
     PolicyConfig,
     ReplySignal,
-    asks_question,
     choose_act,
     update_state,
 )
@@ -57,8 +56,10 @@ def _signal(grade: Any, reply: str) -> ReplySignal:
         score=float(getattr(grade, "score", 0)),
         steps=frozenset(k for k, v in steps.items() if v),
         anti_patterns=frozenset(getattr(grade, "anti_patterns", []) or []),
-        asks_question=asks_question(reply),
+        asks_question=float(getattr(grade, "asks_question", None) or 0.0) >= 0.5,
         text=reply,
+        relevance=float(getattr(grade, "relevance", None) if getattr(grade, "relevance", None) is not None else 1.0),
+        off_topic=float(getattr(grade, "off_topic", None) or 0.0),
     )
 
 

@@ -7,7 +7,6 @@ LLM customer, and a test can check "poor handling gets pressed, good handling ge
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 
 from coach.roleplay.state import Act, CustomerState
@@ -29,10 +28,13 @@ class ReplySignal:
     anti_patterns: frozenset[str] = frozenset()
     asks_question: bool = False
     text: str = ""
+    relevance: float = 1.0  # the understanding layer: how much the reply addresses the customer's concern
+    off_topic: float = 0.0
 
     @property
     def clarifies(self) -> bool:
-        return "clarify" in self.steps or self.asks_question
+        """An on-topic question counts; a question about football does not."""
+        return "clarify" in self.steps or (self.asks_question and self.relevance >= 0.5)
 
     @property
     def advances(self) -> bool:
@@ -56,11 +58,6 @@ class PolicyConfig:
     facts: list[str] = field(default_factory=list)  # persona fact keys available to reveal
 
 
-_QUESTION = re.compile(r"[?？]|吗|呢|哪些|多少|什么|怎么|是否|能否|\b(what|how|which|when|who|could you|would you)\b", re.I)
-
-
-def asks_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
 
 
 def resolve_need(severity: float, intensity: float) -> float:
@@ -92,7 +89,8 @@ def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, 
     """Apply one graded reply to trust, patience and the active objection; True when it was resolved now."""
     state.turn += 1
     state.trust += (signal.score - 40) / 200 - 0.05 * len(signal.anti_patterns) + (0.03 if signal.clarifies else 0)
-    state.patience -= 0.05 + (0.1 if signal.score < 25 else 0) + 0.05 * len(signal.anti_patterns)
+    state.patience -= 0.05 + (0.1 if signal.score < 25 else 0) + 0.05 * len(signal.anti_patterns) \
+        + 0.1 * signal.off_topic
     state.patience += 0.04 if signal.score >= 60 else 0
     if signal.advances and state.active is None:
         state.trust += 0.04  # a concrete next step once the concerns are settled reads as competence

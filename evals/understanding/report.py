@@ -1,0 +1,31 @@
+"""Turn the understanding report into the lines ``coach eval understanding`` prints (real words first)."""
+
+from __future__ import annotations
+
+
+def text_lines(report: dict) -> list[str]:
+    out = []
+    dev = report.get("real_dev", {})
+    if "skipped" in dev:
+        out.append(f"real dev sets: skipped ({dev['skipped']})")
+    else:
+        for name in ("jddc_customer_zh", "persuasion_en"):
+            t = dev[name]["test"]
+            out.append(f"[real {name}, test half] binary F1 {t['binary_f1']:.3f}  type macro-F1 "
+                       f"{t['type_macro_f1']:.3f}  (n={t['n']}, objections={t['objections']})")
+        r = dev["jddc_replies_zh"]["test"]
+        out.append(f"[real jddc_replies_zh, test half] Spearman {r['spearman']:.3f} (n={r['n']})")
+    cal = report.get("calibration")
+    if cal:
+        out.append(f"[calibration] ECE of P(objection) on the real test halves {cal['ece_real_test']:.3f} "
+                   f"(n={cal['n']}){'  plot: ' + cal['plot'] if cal.get('plot') else ''}")
+    p = report.get("parity", {})
+    if p.get("n"):
+        out.append(f"[parity, {p['n']} parallel pairs] Spearman(zh, en) {p['spearman_zh_en']:.3f}  "
+                   f"mean gap {p['mean_gap_zh_minus_en']:+.1f}")
+    for key, value in report.get("team_heldout", {}).items():
+        out.append(f"[team-written held-out {key}] " + "  ".join(f"{k} {v}" for k, v in value.items()))
+    for lang, value in report.get("team_original_heldout", {}).items():
+        out.append(f"[team-written original held-out {lang}] detection macro-F1 {value['detection_macro_f1']:.3f}  "
+                   f"grading Spearman {value['grading_spearman']:.3f}")
+    return out

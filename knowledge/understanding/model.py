@@ -1,0 +1,234 @@
+"""The understanding layer: what a customer line says and what a rep reply does to it, from learned heads.
+
+Two entry points, both batched (one embedding call for a whole batch):
+- ``read_customers(texts)``: objection-type probabilities over the 10 types + none (calibrated; the ``none``
+  confidence is 1 − P(objection)), decision and buying signals, sentiment, and whether it asks a question.
+- ``read_replies(pairs)``: which playbook steps a reply performs and which anti-patterns it shows, how
+  relevant it is to the customer's concern, whether it answers the customer's question, and a 0–100 score
+  that combines them with the rubric weights.
+Every decision keeps its evidence: the phrases that carried it and the nearest labelled examples.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from knowledge.embeddings import Embedder
+from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, NO_OBJECTION, OBJECTION_TYPES, STEPS
+from knowledge.understanding.features import CueSet, customer_features, detect_lang, pair_features, strip_fillers
+from knowledge.understanding.heads import LinearHead, sigmoid
+
+CLASSES: tuple[str, ...] = (*OBJECTION_TYPES, NO_OBJECTION)
+SIGNALS: tuple[str, ...] = (*DECISION_SIGNALS, "buying_signal")
+SECONDARY = 0.25  # a second objection type is listed when its probability reaches this
+
+
+class Example(BaseModel):
+    """A labelled line from the training data that lies near the one being read (why the model decided)."""
+
+    text: str
+    label: str
+    similarity: float
+
+
+class CustomerReading(BaseModel):
+    text: str
+    lang: str
+    objection: str  # the leading type, or "none" when P(objection) is below the threshold
+    confidence: float = Field(ge=0.0, le=1.0)  # P(that type), or 1 − P(objection) for "none"
+    p_objection: float
+    objections: list[str] = Field(default_factory=list)  # leading type first, then likely secondary types
+    probabilities: dict[str, float] = Field(default_factory=dict)
+    signals: list[str] = Field(default_factory=list)
+    signal_probabilities: dict[str, float] = Field(default_factory=dict)
+    buying: float = 0.0  # P(buying signal: accepts, wants to order, agrees to go ahead)
+    sentiment: float = 0.0  # expected value in [-1, 1]
+    question: float = 0.0  # P(the customer asks something that expects an answer)
+    cues: dict[str, list[str]] = Field(default_factory=dict)  # phrases per class (evidence, not the decision)
+    nearest: list[Example] = Field(default_factory=list)
+
+
+class ReplyReading(BaseModel):
+    customer: str
+    reply: str
+    lang: str
+    steps: dict[str, float]  # P(step performed on the customer's concern)
+    anti_patterns: dict[str, float]
+    relevance: float  # expected relevance in [0, 1]
+    off_topic: float  # P(relevance 0: unrelated or deflecting)
+    answers_question: float | None  # P(answers it), None when the customer asked nothing
+    quality: float  # the learned 0–1 quality of the pair before the rubric is applied
+    nearest: list[Example] = Field(default_factory=list)
+
+    def performed(self, threshold: float = 0.5) -> list[str]:
+        return [s for s in STEPS if self.steps.get(s, 0.0) >= threshold]
+
+    def shown(self, threshold: float = 0.5) -> list[str]:
+        return [a for a in ANTI_PATTERNS if self.anti_patterns.get(a, 0.0) >= threshold]
+
+
+@dataclass
+class Combiner:
+    """score = 100·σ(a0 + a1·coverage + a2·relevance + a3·logit(quality) + Σ b_k·P(anti_k)), a1..a3 ≥ 0, b ≤ 0.
+
+    ``coverage`` is the rubric-weighted mean of step probabilities, so a heavier weight on a step the reply
+    performs raises the score and a heavier weight on one it misses lowers it.
+    """
+
+    params: np.ndarray  # (4 + len(ANTI_PATTERNS),)
+
+    def score(self, coverage, relevance, quality, anti) -> np.ndarray:
+        p = self.params
+        q = np.clip(np.asarray(quality, dtype=np.float64), 1e-3, 1 - 1e-3)
+        z = p[0] + p[1] * coverage + p[2] * relevance + p[3] * np.log(q / (1 - q)) + np.asarray(anti) @ p[4:]
+        return 100.0 * sigmoid(z)
+
+
+class UnderstandingModel:
+    """Loaded from one trained artefact (``.npz``) and given the embedder it was trained with."""
+
+    def __init__(self, path: str | Path, embedder: Embedder) -> None:
+        self.path = Path(path)
+        self.embedder = embedder
+        with np.load(self.path, allow_pickle=False) as data:
+            self.meta = json.loads(str(data["meta"]))
+            self.cues = CueSet.from_json(self.meta["cues"])
+            self.heads = {name: LinearHead.load(name, data) for name in
+                          ("objection", "signals", "sentiment", "question",
+                           "steps", "anti", "relevance", "answers", "quality")}
+            self.combiner = Combiner(np.asarray(data["combiner"], dtype=np.float64))
+            self._examples = {kind: _ExampleBank.load(kind, data) for kind in ("customer", "reply")}
+        self.threshold = float(self.meta.get("threshold", 0.5))
+        self.default_weights = {s: float(v) for s, v in self.meta["default_weights"].items()}
+
+    # -- customer lines ---------------------------------------------------------------------------------
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        unique = list(dict.fromkeys(t or "." for t in texts))
+        vectors = self.embedder.embed(unique, kind="query") if unique else np.zeros((0, 1), dtype=np.float32)
+        where = {t: i for i, t in enumerate(unique)}
+        return vectors[[where[t or "."] for t in texts]] if texts else vectors
+
+    def read_customers(self, texts: Sequence[str], lang: str | None = None, vectors: np.ndarray | None = None,
+                       nearest: int = 0) -> list[CustomerReading]:
+        """Read many customer lines with one embedding batch."""
+        texts = [str(t).strip() for t in texts]
+        if not texts:
+            return []
+        vectors = self._embed(texts) if vectors is None else vectors
+        features = customer_features(vectors, texts, self.cues)
+        probs = self.heads["objection"].predict(features)
+        signal_probs = self.heads["signals"].predict(features)
+        sentiment = self.heads["sentiment"].predict(features) @ np.array([-1.0, 0.0, 1.0])
+        question = self.heads["question"].predict(features)[:, 0]
+        out = []
+        for i, text in enumerate(texts):
+            out.append(self._customer(text, lang, probs[i], signal_probs[i], float(sentiment[i]),
+                                      float(question[i]), vectors[i], nearest))
+        return out
+
+    def _customer(self, text, lang, probs, signal_probs, sentiment, question, vector, nearest) -> CustomerReading:
+        lang = lang or detect_lang(text)
+        none_index = CLASSES.index(NO_OBJECTION)
+        p_objection = float(1.0 - probs[none_index]) if text else 0.0
+        types = np.argsort(-np.where(np.arange(len(CLASSES)) == none_index, -1.0, probs))
+        best = CLASSES[int(types[0])]
+        cues = {name: [phrase] for name in (*OBJECTION_TYPES, *DECISION_SIGNALS)
+                if name in self.cues.names and (phrase := self.cues.first(name, text))}
+        signals = [s for s, p in zip(SIGNALS, signal_probs, strict=True) if p >= 0.5]
+        if p_objection >= self.threshold:
+            objection, confidence = best, float(probs[int(types[0])]) / max(p_objection, 1e-9) * p_objection
+            secondary = [CLASSES[int(i)] for i in types[1:3] if probs[int(i)] >= SECONDARY]
+            objections = [best, *secondary]
+        else:
+            objection, confidence, objections = NO_OBJECTION, 1.0 - p_objection, []
+        examples = self._examples["customer"].nearest(vector, lang, nearest) if nearest else []
+        return CustomerReading(
+            text=text, lang=lang, objection=objection, confidence=round(min(1.0, max(0.0, confidence)), 4),
+            p_objection=round(p_objection, 4), objections=objections,
+            probabilities={c: round(float(p), 4) for c, p in zip(CLASSES, probs, strict=True)},
+            signals=[s for s in signals if s in DECISION_SIGNALS],
+            signal_probabilities={s: round(float(p), 4) for s, p in zip(SIGNALS, signal_probs, strict=True)},
+            buying=round(float(signal_probs[SIGNALS.index("buying_signal")]), 4),
+            sentiment=round(sentiment, 4), question=round(question, 4), cues=cues, nearest=examples)
+
+    # -- rep replies --------------------------------------------------------------------------------------
+
+    def read_replies(self, pairs: Sequence[tuple[str, str]], nearest: int = 0,
+                     customers: list[CustomerReading] | None = None) -> list[ReplyReading]:
+        """Read many (customer line, reply) pairs with one embedding batch for all their texts."""
+        pairs = [(str(c).strip(), strip_fillers(str(r).strip())) for c, r in pairs]
+        if not pairs:
+            return []
+        customer_texts = [c for c, _ in pairs]
+        reply_texts = [r for _, r in pairs]
+        vectors = self._embed([*customer_texts, *reply_texts])
+        cvec, rvec = vectors[:len(pairs)], vectors[len(pairs):]
+        customers = customers or self.read_customers(customer_texts, vectors=cvec)
+        cprobs = np.array([[c.p_objection, c.question] for c in customers], dtype=np.float32)
+        features = pair_features(cvec, rvec, customer_texts, reply_texts, self.cues, cprobs)
+        steps = self.heads["steps"].predict(features)
+        anti = self.heads["anti"].predict(features)
+        relevance = self.heads["relevance"].predict(features)
+        answers = self.heads["answers"].predict(features)[:, 0]
+        quality = np.clip(self.heads["quality"].predict(features)[:, 0], 0.0, 1.0)
+        out = []
+        for i, (customer, reply) in enumerate(pairs):
+            asked = customers[i].question >= 0.5
+            out.append(ReplyReading(
+                customer=customer, reply=reply, lang=detect_lang(reply or customer),
+                steps={s: round(float(p), 4) for s, p in zip(STEPS, steps[i], strict=True)},
+                anti_patterns={a: round(float(p), 4) for a, p in zip(ANTI_PATTERNS, anti[i], strict=True)},
+                relevance=round(float(relevance[i] @ np.array([0.0, 0.5, 1.0])), 4),
+                off_topic=round(float(relevance[i][0]), 4),
+                answers_question=round(float(answers[i]), 4) if asked else None,
+                quality=round(float(quality[i]), 4),
+                nearest=self._examples["reply"].nearest(rvec[i], detect_lang(reply or customer), nearest)
+                if nearest else []))
+        return out
+
+    def score(self, readings: Sequence[ReplyReading], weights: dict[str, float] | None = None) -> list[int]:
+        """0–100 per reading: the fitted combination of steps (under the rubric weights), relevance,
+        quality and anti-patterns."""
+        if not readings:
+            return []
+        weights = weights or self.default_weights
+        w = np.array([max(0.0, float(weights.get(s, 0.0))) for s in STEPS])
+        w = w / w.sum() if w.sum() > 0 else np.full(len(STEPS), 1.0 / len(STEPS))
+        step_probs = np.array([[r.steps[s] for s in STEPS] for r in readings])
+        anti = np.array([[r.anti_patterns[a] for a in ANTI_PATTERNS] for r in readings])
+        scores = self.combiner.score(step_probs @ w, np.array([r.relevance for r in readings]),
+                                     np.array([r.quality for r in readings]), anti)
+        return [int(round(float(s))) for s in np.clip(scores, 0, 100)]
+
+
+class _ExampleBank:
+    """Labelled training lines (int8 vectors) for 'nearest examples' evidence, per language."""
+
+    def __init__(self, vectors: np.ndarray, texts: list[str], labels: list[str], langs: list[str]) -> None:
+        self.vectors, self.texts, self.labels, self.langs = vectors, texts, labels, np.array(langs)
+
+    @classmethod
+    def load(cls, kind: str, data) -> _ExampleBank:
+        vectors = np.asarray(data[f"examples.{kind}.vectors"], dtype=np.float32) / 127.0
+        return cls(vectors, [str(t) for t in data[f"examples.{kind}.texts"].tolist()],
+                   [str(t) for t in data[f"examples.{kind}.labels"].tolist()],
+                   [str(t) for t in data[f"examples.{kind}.langs"].tolist()])
+
+    def nearest(self, vector: np.ndarray, lang: str, k: int, label: str | None = None) -> list[Example]:
+        if not len(self.texts):
+            return []
+        sims = self.vectors @ vector
+        mask = self.langs == lang
+        if label is not None:
+            mask &= np.array([label in lab.split(",") for lab in self.labels])
+        sims = np.where(mask, sims, -np.inf)
+        order = np.argsort(-sims)[:k]
+        return [Example(text=self.texts[i], label=self.labels[i], similarity=round(float(sims[i]), 4))
+                for i in order if np.isfinite(sims[i])]

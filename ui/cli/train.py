@@ -1,0 +1,63 @@
+"""`coach train`: rebuild the understanding layer's weights from the team-written training data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ui.cli.app import app
+
+
+@app.command()
+def train(
+    out: str = typer.Option("", help="where to write the artefact; default COACH_HOME/models/ (used from then on)"),
+    data: str = typer.Option("", help="a folder of customer_*.jsonl / pairs_*.jsonl; default the project's own"),
+    ship: bool = typer.Option(False, "--ship", help="write into the package (knowledge/understanding/weights)"),
+    json_out: bool = typer.Option(False, "--json", help="print the training figures as JSON"),
+) -> None:
+    """Fit the objection, signal, sentiment, step, anti-pattern, relevance and score heads (fixed seed: the same
+    data and embedder give the same weights), with a progress bar.
+
+    Example: coach train --json
+    """
+    from tqdm import tqdm
+
+    from evals.understanding.card import write_card
+    from evals.understanding.data import DATA_DIR, load_customer_lines, load_pairs
+    from evals.understanding.train import train as fit
+    from knowledge.embeddings import get_embedder
+    from knowledge.settings import get_settings
+    from knowledge.understanding.loader import artefact_name
+
+    settings = get_settings()
+    embedder = get_embedder()
+    name = artefact_name(settings.embedder)
+    if ship:
+        target = Path(__file__).resolve().parents[2] / "knowledge" / "understanding" / "weights" / name
+    else:
+        target = Path(out) if out else Path(settings.coach_home) / "models" / name
+    folder = Path(data) if data else DATA_DIR
+    rows = (load_customer_lines(folder), load_pairs(folder))
+    if not rows[0] or not rows[1]:
+        raise typer.BadParameter(f"{folder}: needs customer_*.jsonl and pairs_*.jsonl files (see "
+                                 "evals/understanding/LABEL_GUIDE.md)")
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="", disable=json_out, leave=True)
+        bar.update(done - bar.n)
+
+    figures = fit(embedder, target, rows, progress=progress)
+    for bar in bars.values():
+        bar.close()
+    if ship:
+        write_card(target, figures)
+    if json_out:
+        typer.echo(json.dumps({"artefact": str(target), **figures}, ensure_ascii=False))
+    else:
+        typer.echo(f"wrote {target} ({target.stat().st_size // 1024} KB) from {figures['customer_lines']} customer "
+                   f"lines and {figures['pairs']} pairs")
