@@ -84,7 +84,7 @@ def test_preview_shows_scores_acts_and_outcome():
     assert "/100" in html and "raise_objection:price" in html and "学员" in html and "客户" in html
     assert "next_step_agreed" in html
     _, poor = author.run_preview(library_text("en-shop-price"), "poor", 0, "en")
-    assert "press_objection" in poor and "empty_agreement" in poor and "Trainee" in poor
+    assert "press_objection" in poor and "Trainee" in poor and "Outcome: unhandled" in poor
     broken = library_text("en-shop-price").replace("max_turns: 10", "max_turns: 0")
     message, html = author.run_preview(broken, "good", 0, "en")
     assert html == "" and f"line {_line_of(broken, 'max_turns: 0')} · field max_turns" in message

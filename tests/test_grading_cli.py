@@ -27,7 +27,8 @@ def test_grade_reads_jsonl_and_reports_bad_lines(tmp_path):
     assert [x["objection"] for x in lines] == ["price", "price"]
     assert lines[0]["anti_patterns"] == ["empty_agreement"] and lines[0]["score"] <= 15
     assert lines[1]["steps"]["clarify"] is True and lines[1]["feedback"] and lines[1]["suggestion"]
-    assert set(lines[0]) == {"objection", "score", "steps", "anti_patterns", "feedback", "suggestion"}
+    assert {"objection", "score", "steps", "anti_patterns", "feedback", "suggestion", "relevance",
+            "evidence"} <= set(lines[0])
     assert "line 2" in result.stderr
 
 
@@ -46,7 +47,7 @@ def test_detect_reads_stdin_lines_and_jsonl():
     assert result.exit_code == 0, result.output
     rows = [json.loads(x) for x in result.stdout.splitlines()]
     assert [r["objection"] for r in rows] == ["price", "authority"]
-    assert set(rows[0]) == {"text", "objection", "confidence"}
+    assert {"text", "objection", "confidence", "p_objection", "signals", "sentiment"} <= set(rows[0])
 
 
 def test_eval_group_is_registered():

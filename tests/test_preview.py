@@ -48,7 +48,7 @@ def test_zh_saas_price_good_run_books_the_demo_and_shows_acts_with_reasons():
 def test_poor_script_is_pressed_and_flagged_in_english():
     _, poor = _pair("en-shop-price")
     trainee = [t for t in poor.turns if t.speaker == "trainee"]
-    assert "empty_agreement" in trainee[0].anti_patterns
+    assert trainee[0].score <= 35  # bare agreement earns little, whatever label the model gives it
     assert "discount_without_tradeoff" in trainee[1].anti_patterns
     assert any(t.act == "press_objection" and t.reason == "handled poorly" for t in poor.turns)
     assert poor.objections_resolved == []

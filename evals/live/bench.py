@@ -46,11 +46,12 @@ def uncached_kit(with_index: bool = True):
     from knowledge.embeddings import get_embedder
     from knowledge.index import HybridIndex, get_index
     from knowledge.playbooks import load_playbooks
+    from knowledge.understanding import UnderstandingModel
+    from knowledge.understanding.loader import artefact_path
 
     embedder = get_embedder()
-    detector = Detector(embedder)  # its exemplar matrix may come from the cache: that is built once per process
     fresh = FreshQueries(getattr(embedder, "inner", embedder))
-    detector.embedder = fresh
+    detector = Detector(UnderstandingModel(artefact_path(), fresh))  # every utterance embedded afresh
     index = None
     if with_index:
         shared = get_index()

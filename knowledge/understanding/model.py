@@ -21,7 +21,13 @@ from pydantic import BaseModel, Field
 
 from knowledge.embeddings import Embedder
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, NO_OBJECTION, OBJECTION_TYPES, STEPS
-from knowledge.understanding.features import CueSet, customer_features, detect_lang, pair_features, strip_fillers
+from knowledge.understanding.features import (
+    CueSet,
+    customer_features,
+    detect_lang,
+    pair_features,
+    strip_fillers,
+)
 from knowledge.understanding.heads import LinearHead, sigmoid
 
 CLASSES: tuple[str, ...] = (*OBJECTION_TYPES, NO_OBJECTION)
