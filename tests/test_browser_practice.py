@@ -35,7 +35,11 @@ def test_trainee_plays_three_turns_and_sees_three_scores(app_server, browser, sh
     panel = page.locator("#grade-panel")
     for reply in REPLIES:
         before = panel.inner_text()
-        page.locator("#reply-box textarea").fill(reply)
+        box = page.locator("#reply-box textarea")
+        # the previous send clears the box; typing before that update lands would be wiped and send ""
+        page.wait_for_function("() => document.querySelector('#reply-box textarea').value === ''", timeout=60_000)
+        box.fill(reply)
+        page.wait_for_function("(v) => document.querySelector('#reply-box textarea').value === v", arg=reply)
         page.locator("#send-btn").click()
         page.wait_for_function(
             "(n) => document.querySelectorAll('#practice-chat .message').length >= n", arg=1 + 2 * (len(scores) + 1),

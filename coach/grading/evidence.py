@@ -36,14 +36,10 @@ def step_evidence(model, reading, steps: dict[str, bool], guides, text: str, lan
                   examples: int) -> list[Evidence]:
     out = []
     by_id = {g.id: g for g in guides}
-    vector = None
     for step, done in steps.items():
         if not done:
             continue
-        if vector is None and examples:
-            vector = model._embed([text])[0]
-        near = [e.text for e in model._examples["reply"].nearest(vector, lang, examples, label=step)] \
-            if examples else []
+        near = [e.text for e in model.nearest_replies(reading, examples, label=step)] if examples else []
         guide = by_id.get(step)
         phrase = match_step(guide, text, lang) if guide else None
         out.append(Evidence(step=step, phrase=(phrase or _sentence_for(step, text, near))[:80],

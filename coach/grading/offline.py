@@ -37,18 +37,15 @@ class OfflineGrader(Grader):
         items = [tuple(item[:3]) for item in items]
         model = _model(context)
         stripped = [strip_instructions(reply) for _, reply, _ in items]
-        customers = model.read_customers([c for c, _, _ in items])
-        asked = model.read_customers([text for text, _ in stripped])  # the reply read as an utterance
-        readings = model.read_replies([(c, text) for (c, _, _), (text, _) in zip(items, stripped, strict=True)],
-                                      nearest=0, customers=customers)
+        readings = model.read_replies([(c, text) for (c, _, _), (text, _) in zip(items, stripped, strict=True)])
         weights = {s: float(w) for s, w in (weights or DEFAULT_WEIGHTS).items() if s in STEPS}
         scores = model.score(readings, weights)
         playbooks = load_playbooks(context.playbook_dir)
         shared = load_shared()
         grades = []
-        for (customer, _reply, given), (text, ignored), reading, read, score, own, item_lang in zip(
-                items, stripped, readings, customers, scores, asked, langs, strict=True):
-            objection = given or read.objection
+        for (customer, _reply, given), (text, ignored), reading, score, item_lang in zip(
+                items, stripped, readings, scores, langs, strict=True):
+            objection = given or reading.objection
             the_lang = item_lang or detect_lang(text or customer)
             playbook = playbooks.get(objection)
             source = f"playbook:{objection}" if playbook else "playbook:_shared"
@@ -74,7 +71,7 @@ class OfflineGrader(Grader):
                 nav_options=fb.nav_options(playbook, the_lang, seed, context) if empty else [],
                 ignored_instructions=ignored, grader=self.name, relevance=reading.relevance,
                 answers_question=reading.answers_question, off_topic=reading.off_topic,
-                asks_question=own.question if text.strip() else 0.0,
+                asks_question=reading.asks_question if text.strip() else 0.0,
             ))
         return grades
 

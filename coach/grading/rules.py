@@ -10,8 +10,8 @@ import re
 from functools import lru_cache
 
 from knowledge.playbooks import AntiPattern, StepGuide
+from knowledge.understanding.features import sentences
 
-_SPLIT = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)(?!\d)")  # a "." inside 99.9 does not end a sentence
 _INJECTION = [re.compile(p, re.IGNORECASE) for p in (
     r"忽略.{0,12}(规则|评分|标准|以上|之前|指令|提示)", r"(给我|请给|直接给).{0,4}(打)?(满分|100分|一百分|高分)",
     r"(评分|打分)(标准|规则)", r"系统提示", r"你(现在)?是.{0,6}(评分|裁判)",
@@ -24,10 +24,6 @@ _FILLER_ONLY = re.compile(r"^[\s，,。.!！…]*$")
 @lru_cache(maxsize=4096)
 def _compile(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.IGNORECASE)
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SPLIT.split(text) if s.strip()]
 
 
 def strip_instructions(reply: str) -> tuple[str, list[str]]:
@@ -69,10 +65,6 @@ def match_anti_pattern(pattern: AntiPattern, reply: str, lang: str) -> str | Non
     if phrase and _first_match(pattern.unless.get(lang), reply):
         return None
     return phrase
-
-
-def is_question(sentence: str) -> bool:
-    return sentence.rstrip().endswith(("?", "？"))
 
 
 def length_units(text: str, lang: str) -> int:

@@ -123,7 +123,7 @@ def old_heldout(model) -> dict:
         pred = [x.objection for x in readings]
         gold = [p if p in r["objections"] else r["objections"][0] for r, p in zip(items, pred, strict=True)]
         rr = [r for r in replies if r["lang"] == lang]
-        scores = [s for r in rr for s in model.score(model.read_replies([(r["customer"], r["reply"])]), None)]
+        scores = _grade(model, [(r["customer"], r["reply"]) for r in rr])
         out[lang] = {"detection_macro_f1": round(macro_f1(gold, pred), 4),
                      "grading_spearman": round(spearman([r["score"] for r in rr], scores), 4)}
     return out

@@ -21,7 +21,7 @@ from knowledge.playbooks.loader import DATA_DIR as PLAYBOOK_DIR
 from knowledge.playbooks.loader import load_playbooks, load_shared
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, OBJECTION_TYPES, STEPS
 from knowledge.understanding.features import CueSet, customer_features, pair_features, strip_fillers
-from knowledge.understanding.heads import LinearHead, fit_temperature, sigmoid
+from knowledge.understanding.heads import LinearHead, fit_temperature, sigmoid, softmax
 from knowledge.understanding.model import CLASSES, SIGNALS
 
 SEED = 14
@@ -247,7 +247,6 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     w = np.array([DEFAULT_WEIGHTS[s] for s in STEPS], dtype=float)
     cov = oof_steps @ (w / w.sum())
     rel_oof = np.full(len(pairs), np.nan)
-    from knowledge.understanding.heads import softmax
     rel_oof[has_rel] = softmax(relevance.oof) @ np.array([0.0, 0.5, 1.0])
     rel_fill = np.where(np.isnan(rel_oof), np.nanmean(rel_oof), rel_oof)
     anti_oof = sigmoid(np.nan_to_num(anti.oof, nan=-10.0))

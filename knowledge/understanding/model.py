@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from knowledge.embeddings import Embedder
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, NO_OBJECTION, OBJECTION_TYPES, STEPS
@@ -70,10 +70,10 @@ class ReplyReading(BaseModel):
     off_topic: float  # P(relevance 0: unrelated or deflecting)
     answers_question: float | None  # P(answers it), None when the customer asked nothing
     quality: float  # the learned 0–1 quality of the pair before the rubric is applied
+    objection: str = NO_OBJECTION  # what the customer line raises, as read in the same pass
+    asks_question: float = 0.0  # P(the reply itself asks the customer something)
     nearest: list[Example] = Field(default_factory=list)
-
-    def performed(self, threshold: float = 0.5) -> list[str]:
-        return [s for s in STEPS if self.steps.get(s, 0.0) >= threshold]
+    _vector: np.ndarray | None = PrivateAttr(default=None)  # the reply's embedding, for evidence look-ups
 
     def shown(self, threshold: float = 0.5) -> list[str]:
         return [a for a in ANTI_PATTERNS if self.anti_patterns.get(a, 0.0) >= threshold]
@@ -149,7 +149,7 @@ class UnderstandingModel:
                 if name in self.cues.names and (phrase := self.cues.first(name, text))}
         signals = [s for s, p in zip(SIGNALS, signal_probs, strict=True) if p >= 0.5]
         if p_objection >= self.threshold:
-            objection, confidence = best, float(probs[int(types[0])]) / max(p_objection, 1e-9) * p_objection
+            objection, confidence = best, float(probs[int(types[0])])
             secondary = [CLASSES[int(i)] for i in types[1:3] if probs[int(i)] >= SECONDARY]
             objections = [best, *secondary]
         else:
@@ -184,20 +184,29 @@ class UnderstandingModel:
         relevance = self.heads["relevance"].predict(features)
         answers = self.heads["answers"].predict(features)[:, 0]
         quality = np.clip(self.heads["quality"].predict(features)[:, 0], 0.0, 1.0)
+        own_question = self.heads["question"].predict(customer_features(rvec, reply_texts, self.cues))[:, 0]
         out = []
         for i, (customer, reply) in enumerate(pairs):
             asked = customers[i].question >= 0.5
-            out.append(ReplyReading(
+            reading = ReplyReading(
                 customer=customer, reply=reply, lang=detect_lang(reply or customer),
                 steps={s: round(float(p), 4) for s, p in zip(STEPS, steps[i], strict=True)},
                 anti_patterns={a: round(float(p), 4) for a, p in zip(ANTI_PATTERNS, anti[i], strict=True)},
                 relevance=round(float(relevance[i] @ np.array([0.0, 0.5, 1.0])), 4),
                 off_topic=round(float(relevance[i][0]), 4),
                 answers_question=round(float(answers[i]), 4) if asked else None,
-                quality=round(float(quality[i]), 4),
+                quality=round(float(quality[i]), 4), objection=customers[i].objection,
+                asks_question=round(float(own_question[i]), 4) if reply else 0.0,
                 nearest=self._examples["reply"].nearest(rvec[i], detect_lang(reply or customer), nearest)
-                if nearest else []))
+                if nearest else [])
+            reading._vector = rvec[i]
+            out.append(reading)
         return out
+
+    def nearest_replies(self, reading: ReplyReading, k: int, label: str | None = None) -> list[Example]:
+        """Labelled training replies nearest to the one read (in its language), optionally with ``label``."""
+        vector = reading._vector if reading._vector is not None else self._embed([reading.reply])[0]
+        return self._examples["reply"].nearest(vector, reading.lang, k, label=label)
 
     def score(self, readings: Sequence[ReplyReading], weights: dict[str, float] | None = None) -> list[int]:
         """0–100 per reading: the fitted combination of steps (under the rubric weights), relevance,
