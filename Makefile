@@ -8,7 +8,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test setup system-deps test-deps lint
 
 run: setup system-deps
-	$(VENV)/bin/coach init
+	$(VENV)/bin/coach init --demo
 	$(VENV)/bin/coach serve
 
 test: setup system-deps test-deps lint

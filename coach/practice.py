@@ -11,17 +11,21 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from coach import line_origins
+from coach.progression import takeover
 from coach.roleplay.engine import RolePlayEngine, Setup, TurnResult
 from coach.roleplay.from_persona import hidden_objections, persona_view
 from coach.roleplay.persona_view import PersonaView
 from coach.roleplay.realizer import RealizerEvent
 from coach.roleplay.state import CustomerState
 from coach.tables import PracticeSession, TurnGrade, TurnRow
+from coach.text_limits import check_reply
 from knowledge.db import session as db_session
 from knowledge.db import utcnow
 from personas.model import Persona
 
 INTENSITY = {"low": 0.2, "medium": 0.5, "high": 0.8}
+MAX_ID = 2**63 - 1  # what the database stores: a larger session id or seed is a client's mistake, not a crash
 
 
 class PracticeError(ValueError):
@@ -53,6 +57,7 @@ class TurnView(BaseModel):
     outcome: str | None = None
     notices: list[str] = Field(default_factory=list)
     latency_ms: float = 0.0
+    origin: dict[str, Any] = Field(default_factory=dict)  # who wrote customer_text: source, model, notices
 
 
 def setup_for(scenario, persona: Persona) -> Setup:
@@ -117,13 +122,16 @@ class PracticeService:
               hints: bool | None = None) -> SessionView:
         from personas import synthesize_persona
 
+        if seed is not None and not -MAX_ID <= seed <= MAX_ID:
+            raise PracticeError(f"seed {seed} is out of range; use a whole number between -(2^63-1) and 2^63-1")
         scenario = self.scenario(scenario_id)
         version = getattr(scenario, "version", 1)
         seed = random.SystemRandom().randrange(1, 10**6) if seed is None else seed
         persona = synthesize_persona(scenario, self.deals(scenario.pool), seed)
         view = persona_view(persona)
         setup = setup_for(scenario, persona)
-        state, act, text = self.engine.open(setup, view, seed)
+        opening = self.engine.open_line(setup, view, seed)
+        state, act, text = opening.state, opening.act, opening.text
         show_hints = scenario.hints if hints is None else hints
         with db_session() as db:
             row = PracticeSession(user_id=user_id, scenario_id=scenario.id, scenario_version=version, seed=seed,
@@ -131,15 +139,20 @@ class PracticeService:
                                   state_json=state.model_dump_json())
             db.add(row)
             db.flush()
-            db.add(TurnRow(session_id=row.id, idx=0, speaker="customer", text=text, act=act.kind,
-                           objection=act.objection))
+            first = TurnRow(session_id=row.id, idx=0, speaker="customer", text=text, act=act.kind,
+                            objection=act.objection)
+            db.add(first)
+            db.flush()
+            line_origins.record(db, first.id, row.id, opening.origin)
             db.commit()
             db.refresh(row)
         return SessionView(session_id=row.id, scenario_id=scenario.id, scenario_version=version, title=scenario.title,
                            lang=scenario.language, persona_public=persona.public().model_dump(), opening=text,
-                           hints=show_hints, seed=seed, mode=mode)
+                           hints=show_hints, seed=seed, mode=mode, notices=opening.notices)
 
     def _load(self, session_id: int, user_id: int | None):
+        if not 0 < session_id <= MAX_ID:
+            raise PracticeError(f"session {session_id} does not exist")
         with db_session() as db:
             row = db.get(PracticeSession, session_id)
             if row is None:
@@ -149,21 +162,25 @@ class PracticeService:
             turns = list(db.exec(select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.idx)))
         return row, turns
 
-    def reply_stream(self, session_id: int, user_id: int | None, text: str) -> Iterator[RealizerEvent | TurnView]:
-        """Grade the reply and stream the customer's answer; the last item is the stored TurnView."""
-        text = (text or "").strip()
-        if not text:
-            raise PracticeError("the reply is empty; type what you would say to the customer")
+    def reply_stream(self, session_id: int, user_id: int | None, text: str,
+                     mentor_id: int | None = None) -> Iterator[RealizerEvent | TurnView]:
+        """Grade the reply and stream the customer's answer; the last item is the stored TurnView.
+
+        An empty or over-long reply raises ``coach.text_limits.TextLimitError`` (in the session's language)
+        before anything is graded or stored: the Practice page, the HTTP API and the CLI share this check.
+        """
         row, turns = self._load(session_id, user_id)
         if row.status != "active":
             raise PracticeError(f"session {session_id} has ended; start a new one")
         scenario = self.scenario(row.scenario_id, row.scenario_version)
+        text = check_reply(text, getattr(scenario, "language", "en"))
+        takeover.check_turn(session_id, mentor_id, getattr(scenario, "language", "en"))
         persona = Persona.model_validate_json(row.persona_json)
         view = persona_view(persona)
         setup = setup_for(scenario, persona)
         state = CustomerState.model_validate_json(row.state_json)
         history = [("customer" if t.speaker == "customer" else "trainee", t.text)
-                   for t in turns if t.speaker in {"customer", "trainee"}]
+                   for t in turns if t.speaker in {"customer", "trainee", takeover.MENTOR}]
         result: TurnResult | None = None
         for item in self.engine.stream_step(setup, view, state, row.seed, history, text):
             if isinstance(item, TurnResult):
@@ -171,27 +188,35 @@ class PracticeService:
             else:
                 yield item
         assert result is not None
-        yield self._store(row, turns, result)
+        yield self._store(row, turns, result, mentor_id)
 
-    def reply(self, session_id: int, user_id: int | None, text: str) -> TurnView:
+    def reply(self, session_id: int, user_id: int | None, text: str, mentor_id: int | None = None) -> TurnView:
         last = None
-        for item in self.reply_stream(session_id, user_id, text):
+        for item in self.reply_stream(session_id, user_id, text, mentor_id):
             last = item
         return last
 
-    def _store(self, row: PracticeSession, turns: list[TurnRow], result: TurnResult) -> TurnView:
+    def _store(self, row: PracticeSession, turns: list[TurnRow], result: TurnResult,
+               mentor_id: int | None = None) -> TurnView:
+        """Store the rep's reply, its grade and the customer's answer in one transaction. A mentor's reply
+        (takeover) is stored as the mentor's turn and never graded against the trainee."""
         idx = max((t.idx for t in turns), default=-1) + 1
         with db_session() as db:
             row = db.get(PracticeSession, row.id)
-            trainee = TurnRow(session_id=row.id, idx=idx, speaker="trainee", text=result.reply,
-                              objection=result.grade.get("objection"), latency_ms=result.latency_ms)
+            trainee = TurnRow(session_id=row.id, idx=idx, speaker="trainee" if mentor_id is None else takeover.MENTOR,
+                              text=result.reply, objection=result.grade.get("objection"),
+                              latency_ms=result.latency_ms, act=None if mentor_id is None else f"mentor:{mentor_id}")
             db.add(trainee)
             db.flush()
-            db.add(TurnGrade(turn_id=trainee.id, session_id=row.id, objection=result.grade.get("objection"),
-                             score=float(result.grade.get("score", 0)),
-                             grade_json=json.dumps(result.grade, ensure_ascii=False)))
-            db.add(TurnRow(session_id=row.id, idx=idx + 1, speaker="customer", text=result.customer_text,
-                           act=result.act.kind, objection=result.act.objection))
+            if mentor_id is None:
+                db.add(TurnGrade(turn_id=trainee.id, session_id=row.id, objection=result.grade.get("objection"),
+                                 score=float(result.grade.get("score", 0)),
+                                 grade_json=json.dumps(result.grade, ensure_ascii=False)))
+            customer = TurnRow(session_id=row.id, idx=idx + 1, speaker="customer", text=result.customer_text,
+                               act=result.act.kind, objection=result.act.objection)
+            db.add(customer)
+            db.flush()
+            line_origins.record(db, customer.id, row.id, result.origin)
             row.state_json = result.state.model_dump_json()
             if result.ended:
                 row.status = "completed"
@@ -204,7 +229,7 @@ class PracticeService:
         return TurnView(idx=idx, reply=result.reply, grade=result.grade, customer_text=result.customer_text,
                         act=result.act.kind, objection=result.act.objection, ended=result.ended,
                         outcome=result.state.outcome if result.ended else None, notices=result.notices,
-                        latency_ms=result.latency_ms)
+                        latency_ms=result.latency_ms, origin=result.origin.model_dump())
 
     @staticmethod
     def _finalise(db, row: PracticeSession) -> None:
@@ -235,9 +260,12 @@ class PracticeService:
         row, turns = self._load(session_id, user_id)
         with db_session() as db:
             grades = {g.turn_id: g for g in db.exec(select(TurnGrade).where(TurnGrade.session_id == session_id))}
+            origins = line_origins.origins_for(db, session_id)
         out = []
         for t in turns:
             item = {"idx": t.idx, "speaker": t.speaker, "text": t.text, "act": t.act, "objection": t.objection}
+            if t.id in origins:  # who wrote this customer line: llm (model) or offline, and what was said
+                item["origin"] = origins[t.id]
             grade = grades.get(t.id)
             if grade is not None:
                 item["grade"] = json.loads(grade.grade_json)

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.roleplay.engine import RolePlayEngine
+from knowledge.yaml_lines import safe_load as bounded_yaml
 from scenarios import Scenario, get_scenario, parse_scenario
 
 SCRIPT_NAMES = ("good", "poor")
@@ -101,7 +102,7 @@ def load_preview_scripts() -> PreviewScripts:
     """The shipped good/poor reply sets, validated (a broken data file fails loudly, naming the field)."""
     path = resources.files("coach.data") / "preview_scripts.yaml"
     try:
-        return PreviewScripts.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return PreviewScripts.model_validate(bounded_yaml(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise PreviewScriptError(f"coach/data/preview_scripts.yaml: {exc}; fix the file") from exc
 
@@ -215,6 +216,11 @@ class _ActRecorder:
         state, act, text = self.engine.open(*args, **kwargs)
         self.reasons.append(act.reason)
         return state, act, text
+
+    def open_line(self, *args, **kwargs):
+        opening = self.engine.open_line(*args, **kwargs)
+        self.reasons.append(opening.act.reason)
+        return opening
 
     def stream_step(self, *args, **kwargs):
         from coach.roleplay.engine import TurnResult

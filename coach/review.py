@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from coach import line_origins
 from coach.progression.evidence import effective, session_override
 from coach.progression.teams import as_user
 from coach.tables import AuditLog, MentorReview, PracticeSession, TurnGrade, TurnRow, User
@@ -114,7 +115,11 @@ def list_sessions(viewer: User | str | int, trainee: User | str | int | None = N
                   min_score: float | None = None, max_score: float | None = None,
                   since: date | datetime | str | None = None, until: date | datetime | str | None = None,
                   objection: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Sessions ``viewer`` may see, newest first, filtered; each row carries the effective score."""
+    """Sessions ``viewer`` may see, newest first, filtered; each row carries the effective score.
+    Sessions idle past COACH_PRACTICE_IDLE_MINUTES are closed as abandoned first, so none stays "active"."""
+    from coach.progression.lifecycle import close_idle_sessions
+
+    close_idle_sessions()
     viewer = as_user(viewer)
     ids = visible_user_ids(viewer)
     query = select(PracticeSession, User).join(User, User.id == PracticeSession.user_id)
@@ -161,11 +166,21 @@ def session_detail(viewer: User | str | int, session_id: int) -> dict[str, Any]:
         grades = {g.turn_id: g for g in db.exec(select(TurnGrade).where(TurnGrade.session_id == session_id))}
         reviews = list(db.exec(select(MentorReview, User).join(User, User.id == MentorReview.reviewer_id)
                                .where(MentorReview.session_id == session_id).order_by(MentorReview.id)))
+        audits = list(db.exec(select(AuditLog).where(
+            AuditLog.action.in_(("override_turn", "override_session")),
+            (AuditLog.target == f"session:{session_id}") | AuditLog.target.like(f"session:{session_id}/%"))
+            .order_by(AuditLog.id)))
         scores, _ = _session_scores(db, [session_id])
+        origins = line_origins.origins_for(db, session_id)
     items = []
+    numbers: dict[int, int] = {}  # turn id -> the trainee reply's number in the session (1, 2, ...)
     for turn in turns:
         item: dict[str, Any] = {"turn_id": turn.id, "idx": turn.idx, "speaker": turn.speaker, "text": turn.text,
                                 "objection": turn.objection, "act": turn.act}
+        if turn.speaker == "trainee":
+            numbers[turn.id] = item["no"] = len(numbers) + 1
+        if turn.id in origins:  # llm (which model) or offline, and the notices the trainee saw
+            item["origin"] = origins[turn.id]
         grade = grades.get(turn.id)
         if grade is not None:
             data = json.loads(grade.grade_json or "{}")
@@ -176,8 +191,28 @@ def session_detail(viewer: User | str | int, session_id: int) -> dict[str, Any]:
             "scenario_id": row.scenario_id, "scenario_version": row.scenario_version, "seed": row.seed,
             "mode": row.mode, "hints": row.hints_shown, "status": row.status, "outcome": row.outcome,
             "score": scores[row.id], "started_at": row.started_at.isoformat(timespec="seconds"), "turns": items,
-            "reviews": [{"reviewer": u.username, "turn_id": r.turn_id, "override_score": r.override_score,
-                         "comment": r.comment, "at": r.created_at.isoformat(timespec="seconds")} for r, u in reviews]}
+            "reviews": [{"reviewer": u.username, "reviewer_name": u.display_name, "turn_id": r.turn_id,
+                         "turn_no": numbers.get(r.turn_id), "before": before, "override_score": r.override_score,
+                         "comment": r.comment, "at": r.created_at.isoformat(timespec="seconds")}
+                        for (r, u), before in zip(reviews, _scores_before(reviews, audits), strict=True)]}
+
+
+def _scores_before(reviews: list, audits: list[AuditLog]) -> list[float | None]:
+    """The score each review replaced, from the audit entry written with it (same target, actor, comment)."""
+    unused = list(audits)
+    out: list[float | None] = []
+    for review, _ in reviews:
+        target = f"/turn:{review.turn_id}" if review.turn_id is not None else ""
+        match = next((a for a in unused if a.actor_id == review.reviewer_id and a.comment == review.comment
+                      and a.target.endswith(target or f"session:{review.session_id}")), None)
+        if match is None:
+            out.append(None)
+            continue
+        unused.remove(match)
+        before = json.loads(match.before or "{}")
+        value = before.get("override_score") if before.get("override_score") is not None else before.get("score")
+        out.append(value)
+    return out
 
 
 # --- changing -----------------------------------------------------------------------------------------
@@ -323,6 +358,8 @@ def session_markdown(viewer: User | str | int, session_id: int) -> str:
         who = {"customer": "客户 Customer", "trainee": "学员 Trainee", "whisper": "导师悄悄话 Whisper"}.get(
             turn["speaker"], turn["speaker"])
         lines.append(f"**{who}:** {turn['text']}")
+        if turn.get("origin"):
+            lines.append(f"> {origin_label(turn['origin'])}")
         if "score" in turn:
             grade = turn.get("grade", {})
             steps = grade.get("steps") or {}
@@ -331,16 +368,27 @@ def session_markdown(viewer: User | str | int, session_id: int) -> str:
             lines.append(f"> 得分 Score {turn['score']:g}{override} · 异议 {turn.get('objection') or '-'} · "
                          f"步骤 steps: {', '.join(hit) or '-'} · 反模式 anti-patterns: "
                          f"{', '.join(grade.get('anti_patterns') or []) or '-'}")
-            evidence = grade.get("evidence")
-            if evidence:
-                lines.append(f"> 依据 Evidence: {json.dumps(evidence, ensure_ascii=False)}")
+            said = [f"{e['step']}: “{e.get('phrase') or e.get('text')}”" for e in grade.get("evidence") or []
+                    if isinstance(e, dict) and e.get("step") and (e.get("phrase") or e.get("text"))]
+            if said:  # the phrases the grader saw, not the stored dict
+                lines.append(f"> 依据 Evidence: {'; '.join(said)}")
         lines.append("")
     if detail["reviews"]:
         lines += ["## 导师点评 Mentor reviews", ""]
         for review in detail["reviews"]:
-            target = f"turn {review['turn_id']}" if review["turn_id"] else "session"
-            lines.append(f"- {review['at']} {review['reviewer']} ({target}, {review['override_score']}): {review['comment']}")
+            target = (f"第{review['turn_no']}轮 reply {review['turn_no']}" if review.get("turn_no") else "整场 session") \
+                if review["turn_id"] else "整场 session"
+            before = f"{review['before']:g} → " if isinstance(review.get("before"), int | float) else "→ "
+            lines.append(f"- {review['at']} {review['reviewer']} ({target}: {before}{review['override_score']:g}): "
+                         f"{review['comment']}")
     return "\n".join(lines) + "\n"
+
+
+def origin_label(origin: dict[str, Any]) -> str:
+    """One bilingual line saying who wrote a customer line, e.g. "来源 Source: LLM (qwen2.5) · 提示 Notices: …"."""
+    who = f"LLM ({origin.get('model') or '?'})" if origin.get("source") == "llm" else "离线客户 offline customer"
+    notices = " / ".join(origin.get("notices") or [])
+    return f"来源 Source: {who}" + (f" · 提示 Notices: {notices}" if notices else "")
 
 
 def cjk_font() -> str | None:

@@ -52,7 +52,7 @@ class TurnRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="practice_sessions.id", index=True)
     idx: int
-    speaker: str  # trainee | customer | whisper
+    speaker: str  # trainee | customer | whisper | mentor (takeover reply) | control (who holds the session)
     text: str
     act: str | None = None
     objection: str | None = None

@@ -41,7 +41,8 @@ class CachedEmbedder(Embedder):
         self._inner: Embedder | None = None
         self._memory: dict[str, np.ndarray] = {}
         self._recent: dict[str, np.ndarray] = {}  # insertion-ordered, trimmed to RECENT_LIMIT
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dicts only; never held while the model runs
+        self._load_lock = threading.Lock()
         self._seeded = False
         self._db_path = Path(home) / "cache" / f"embeddings-{name.replace('/', '_')}.sqlite" if home else None
         self.dim = 0
@@ -49,8 +50,11 @@ class CachedEmbedder(Embedder):
     @property
     def inner(self) -> Embedder:
         if self._inner is None:
-            self._inner = self._factory()
-            self.dim = self._inner.dim
+            with self._load_lock:  # load the model once, even when the first calls arrive together
+                if self._inner is None:
+                    inner = self._factory()
+                    self.dim = inner.dim
+                    self._inner = inner
         return self._inner
 
     def go_cold(self) -> None:
@@ -84,42 +88,57 @@ class CachedEmbedder(Embedder):
         except (OSError, sqlite3.Error):
             return None  # an unwritable cache only costs speed
 
+    def _known(self, key: str) -> np.ndarray | None:
+        vec = self._memory.get(key)
+        return vec if vec is not None else self._recent.get(key)
+
     def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim or self.inner.dim), dtype=np.float32)
+        keys = [cache_key(t, kind) for t in texts]
+        unique = dict(zip(keys, texts, strict=True))
         with self._lock:
             self._seed()
-            keys = [cache_key(t, kind) for t in texts]
-            missing = [k for k in dict.fromkeys(keys) if k not in self._memory and k not in self._recent]
-            if missing and len(missing) >= PERSIST_MIN_BATCH:
-                self._load_from_disk(missing)
-            todo = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items()
-                    if k not in self._memory and k not in self._recent]
-            if todo:
-                vectors = self.inner.embed([t for _, t in todo], kind=kind)
-                fresh = {k: vectors[i].astype(np.float32) for i, (k, _) in enumerate(todo)}
+            have = {k: v for k in unique if (v := self._known(k)) is not None}
+        missing = [k for k in unique if k not in have]
+        if len(missing) >= PERSIST_MIN_BATCH:
+            found = self._load_from_disk(missing)
+            with self._lock:
+                self._memory.update(found)
+            have.update(found)
+        # The model runs outside the lock: one long or slow embedding must not stall every other caller
+        # (cache hits included). Two callers missing the same text both compute it; the vectors are equal.
+        todo = [(k, unique[k]) for k in unique if k not in have]
+        if todo:
+            vectors = self.inner.embed([t for _, t in todo], kind=kind)
+            fresh = {k: vectors[i].astype(np.float32) for i, (k, _) in enumerate(todo)}
+            if len(fresh) >= PERSIST_MIN_BATCH:
+                self._store(fresh)
+            with self._lock:
                 if len(fresh) >= PERSIST_MIN_BATCH:
                     self._memory.update(fresh)  # bulk work (ingest, exemplars): keep and persist
-                    self._store(fresh)
                 else:
                     self._recent.update(fresh)  # one-off live queries: memory only, bounded
                     while len(self._recent) > RECENT_LIMIT:
                         self._recent.pop(next(iter(self._recent)))
-            out = np.stack([self._memory[k] if k in self._memory else self._recent[k] for k in keys])
-            self.dim = out.shape[1]
-            return out
+            have.update(fresh)
+        out = np.stack([have[k] for k in keys])
+        self.dim = out.shape[1]
+        return out
 
-    def _load_from_disk(self, keys: list[str]) -> None:
+    def _load_from_disk(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
         conn = self._connect()
         if conn is None:
-            return
+            return found
         with conn:
             for start in range(0, len(keys), 500):
                 chunk = keys[start:start + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, blob in conn.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
-                    self._memory[key] = np.frombuffer(blob, dtype=np.float32)
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
         conn.close()
+        return found
 
     def _store(self, fresh: dict[str, np.ndarray]) -> None:
         conn = self._connect()

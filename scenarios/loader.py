@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge.yaml_lines import line_of
+from knowledge.yaml_lines import YamlTooBig, compose, line_of, safe_load
 from personas import get_pool
 from scenarios.schema import Scenario
 
@@ -70,8 +70,10 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
                                    f"{MAX_SCENARIO_CHARS} (is this the right file?)")])
     try:
         _check_shape(text, source)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = compose(text)
+        data = safe_load(text)
+    except YamlTooBig as exc:
+        raise ScenarioError([Issue(source, exc.problem_mark.line + 1, "", exc.problem)]) from None
     except RecursionError:
         raise ScenarioError([Issue(source, 1, "", "YAML nested too deeply; a scenario is a flat mapping")]) from None
     except yaml.MarkedYAMLError as exc:

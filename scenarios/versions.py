@@ -7,6 +7,8 @@ the meaning changed (content hash). Sessions record the version they were played
 
 from __future__ import annotations
 
+import difflib
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -66,7 +68,7 @@ def publish_scenario(yaml_text: str, published_by: str = "system", source: str =
         version = max([r.version for r in rows] + [shipped.version if shipped else 0]) + 1
     row = ScenarioVersion(
         scenario_id=scenario.id, version=version, title=scenario.title,
-        yaml_text=yaml_text, content_hash=digest, published_by=published_by,
+        yaml_text=stamp_version(yaml_text, version), content_hash=digest, published_by=published_by,
         published_at=datetime.now(UTC),  # explicit and aware: sqlmodel>=0.0.50 rejects naive datetimes
     )
     try:
@@ -116,3 +118,34 @@ def list_scenarios() -> list[Scenario]:
 def scenario_history(scenario_id: str) -> list[ScenarioVersion]:
     """Every stored version of one scenario, oldest first."""
     return _rows(scenario_id)
+
+
+_VERSION_LINE = re.compile(r"^version:[^\n]*$", re.M)
+
+
+def stamp_version(yaml_text: str, version: int) -> str:
+    """The YAML with its top-level ``version:`` line (when it has one) set to the stored number.
+
+    The number is assigned on publish, so a trainer's text saying ``version: 1`` would otherwise be shown
+    back as v1 after v3 was stored; the content hash ignores the version, so stamping changes no meaning."""
+    return _VERSION_LINE.sub(f"version: {int(version)}", yaml_text, count=1)
+
+
+def version_text(scenario_id: str, version: int | None = None) -> tuple[int, str]:
+    """(version, YAML) of one stored version (newest when ``version`` is None), else the shipped file."""
+    rows = [r for r in _rows(scenario_id) if version is None or r.version == version]
+    if rows:
+        return rows[-1].version, stamp_version(rows[-1].yaml_text, rows[-1].version)
+    shipped = load_library().get(scenario_id)
+    if shipped is not None and (version is None or version == shipped.version):
+        return shipped.version, stamp_version(library_text(scenario_id), shipped.version)
+    get_scenario(scenario_id, version)  # raises ScenarioNotFound with the known ids
+    raise ScenarioNotFound(f"no scenario {scenario_id!r} version {version}")
+
+
+def version_diff(scenario_id: str, old: int, new: int) -> list[str]:
+    """Unified-diff lines from ``old`` to ``new`` (either order), headed ``<id> vN``; empty when equal."""
+    _, before = version_text(scenario_id, old)
+    _, after = version_text(scenario_id, new)
+    return list(difflib.unified_diff(before.splitlines(), after.splitlines(), f"{scenario_id} v{old}",
+                                     f"{scenario_id} v{new}", lineterm=""))

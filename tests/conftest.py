@@ -61,7 +61,7 @@ def _seeded_template(tmp_path_factory):
     home = tmp_path_factory.mktemp("seeded-home")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
     env.update(COACH_HOME=str(home), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", COACH_TTS="espeak")
-    subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "init", "--json"], env=env,
+    subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "init", "--demo", "--json"], env=env,
                    check=True, cwd=home, stdout=subprocess.DEVNULL)
     return home
 
@@ -122,7 +122,7 @@ def app_server(tmp_path_factory):
     env.update(COACH_HOME=str(home), COACH_PORT=str(port), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
                COACH_TTS="espeak")
     coach = [sys.executable, "-c", "from ui.cli import main; main()"]
-    subprocess.run([*coach, "init"], env=env, check=True, cwd=home)
+    subprocess.run([*coach, "init", "--demo"], env=env, check=True, cwd=home)
     log = open(home / "server.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen([*coach, "serve"], env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT)
     try:

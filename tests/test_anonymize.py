@@ -113,8 +113,8 @@ def test_anonymize_deal_masks_turns_and_fields(anon):
     out = anon.anonymize_deal(record)
     assert out is not record and record.turns[0].text.startswith("我是张总")
     assert out.turns[0].text == "我是[客户A]总，手机[电话]，我们现在用纷享销客。"
-    assert out.turns[1].text == "[客户A]总好，我是[客户B]，方案发到[邮箱]。"
-    assert out.decision_chain == ["[客户A]总(CEO)", "财务[客户C]经理"]
+    assert out.turns[1].text == "[客户A]总好，我是[销售A]，方案发到[邮箱]。"  # the rep introducing herself
+    assert out.decision_chain == ["[客户A]总(CEO)", "财务[客户B]经理"]  # the rep has her own letters
     assert out.customer_title == "[客户A]总"
     assert out.amount == 120000.0
     assert [t.speaker for t in out.turns] == ["customer", "rep"]

@@ -86,7 +86,7 @@ def test_practice_api_refuses_clearly(api):
     other = api.post(f"{url}/{sid}/replies", json={"text": "你好"}, auth=("trainee-b", "pass-b"))
     assert other.status_code == 403 and "another user" in other.json()["detail"]
     assert api.post(f"{url}/{sid}/replies", json={"text": "   "}, auth=("trainee-a", "pass-a")).status_code == 400
-    assert api.post(f"{url}/{sid}/replies", json={"text": "长" * 5000}, auth=("trainee-a", "pass-a")).status_code == 422
+    assert api.post(f"{url}/{sid}/replies", json={"text": "长" * 5000}, auth=("trainee-a", "pass-a")).status_code == 413
     assert api.post(f"{url}/999999/replies", json={"text": "hi"}, auth=("trainee-a", "pass-a")).status_code == 404
 
 

@@ -95,7 +95,7 @@ def author_flow(page, base_url: str, shots) -> None:
     page.get_by_text("导入成交记录 / Import deals").click()
     page.locator("#au-upload input[type=file]").set_input_files(str(upload))
     preview = wait_text(page, "#au-anon-preview", "\\[电话\\]")
-    assert "通话记录.jsonl" in preview and "phone: 13812345678 → [电话]" in preview
+    assert "通话记录.jsonl" in preview and "电话: 13812345678 → [电话]" in preview  # kinds named in the UI language
     assert page.locator("#au-import").is_enabled()
     page.screenshot(path=str(shots / "author-upload-preview.png"), full_page=True)
     assert page.locator(".toast-body.error").count() == 0, "an error was shown on the page"

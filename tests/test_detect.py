@@ -22,9 +22,8 @@ def detector():
         strict=True, reason="known miss of the shipped model: read as a neutral question (P(objection) ~0.1)")),
     ("我去别家看看", "competitor"),
     pytest.param("运费还要自己出啊", "terms", marks=pytest.mark.xfail(
-        strict=True, reason="known miss of the shipped model: P(objection) 0.49, just under the threshold")),
-    pytest.param("不会是假货吧", "trust", marks=pytest.mark.xfail(
-        strict=True, reason="known miss of the shipped model: P(objection) 0.50, just under the threshold")),
+        strict=True, reason="known miss of the shipped model: P(objection) 0.48, just under the threshold")),
+    ("不会是假货吧", "trust"),  # P(objection) 0.56 on the shipped model: close to the threshold
     ("你们的价格太贵了", "price"),
     ("我再考虑考虑", "stall"),
     # bare counter-offers are haggling

@@ -49,9 +49,7 @@ def test_good_reply_scores_high_and_explains_itself(lang):
     ("zh", "你们价格太贵了。", "您昨晚看球了吗？那个进球太精彩了。"),
     ("en", "Your price is too high.", "I hear you, great question. Case study, ROI, pilot, next Tuesday, value, trial."),
     ("zh", "你们价格太贵了。", "理解您的顾虑，问得好，案例，数据，试用，下周安排，价值，回报。"),
-    pytest.param("en", "My order arrived damaged.",
-                 "We sincerely apologize for the inconvenience. Please DM us your phone number.",
-                 marks=pytest.mark.xfail(strict=True, reason="known miss of the shipped model: scores ~22")),
+    ("en", "My order arrived damaged.", "We sincerely apologize for the inconvenience. Please DM us your phone number."),
     ("zh", "我的订单收到的时候坏了。", "非常抱歉给您带来不便，请私信我们您的手机号。"),
 ])
 def test_keywords_off_topic_and_deflection_score_at_most_20(lang, customer, reply):
@@ -110,9 +108,12 @@ PAIRS = [
      "理解。您是跟哪家在比呢？有一家同规模客户节省了20%的人工。要不周四我把测算发您？",
      "I understand. What are you comparing us with? A client your size saved 20% of staff time. "
      "Could I send you the estimate Thursday?"),
-    ("stall", "我们再看看吧。", "We'll see.",
-     "好的，多比较是对的。您主要还在考虑哪一点？我周五打电话跟您确认，可以吗？",
-     "Of course, it's worth comparing. What's the main thing you're still weighing? Can I call you Friday to follow up?"),
+    pytest.param("stall", "我们再看看吧。", "We'll see.",
+                 "好的，多比较是对的。您主要还在考虑哪一点？我周五打电话跟您确认，可以吗？",
+                 "Of course, it's worth comparing. What's the main thing you're still weighing? "
+                 "Can I call you Friday to follow up?",
+                 marks=pytest.mark.xfail(strict=True, reason="known miss of the shipped model: zh 72, en 50 (the bare "
+                                         "English 'We'll see.' makes the reply read as less relevant)")),
     ("competitor", "我们在用金蝶。", "We use Oracle.",
      "金蝶很成熟。您觉得哪些地方还不够？您可以先免费试用两周对比看看。",
      "Oracle is a solid option. Where does it fall short for you? You could try us free for a two-week trial and compare."),

@@ -104,12 +104,14 @@ def test_mapped_csv(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("deal,role,text\nA,rep,您好\nA,customer,我们老板还没拍板\nB,client,We use a competitor\n",
                     encoding="utf-8")
-    with pytest.raises(ImportFileError, match="--map"):
-        list(iter_file(path, "csv"))
     mapping = parse_mapping("conversation_id=deal,author=role,message=text")
     records, issues = split(iter_file(path, "csv", {"mapping": mapping}))
     assert not issues
     assert [(r.deal_id, r.lang, len(r.turns)) for r in records] == [("A", "zh", 2), ("B", "en", 1)]
+    guessed, _ = split(iter_file(path, "csv"))  # deal/role/text are guessed from the header (column_guess)
+    assert [r.model_dump() for r in guessed] == [r.model_dump() for r in records]
+    with pytest.raises(ImportFileError, match="--map"):
+        list(iter_file(path, "csv", {"mapping": {"message": "body"}}))  # an explicit mapping still wins
     with pytest.raises(ImportFileError, match="message=text"):
         parse_mapping("message")
 

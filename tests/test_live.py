@@ -199,7 +199,7 @@ def test_mood_drops_into_a_warning(kit, lines):
     assert moods[0].value > 0.8 and not moods[0].warning
     assert moods[-1].warning and moods[-1].value < assist.config.mood.threshold
     assert moods[-1].parts["negativity"] > 0.5 and moods[-1].parts["objection"] > 0.5
-    assert set(moods[-1].parts) == {"negativity", "objection", "curtness", "interval", "emoji"}
+    assert set(moods[-1].parts) == {"negativity", "objection", "curtness", "interval", "emoji", "negation"}
 
 
 def test_steady_mood_is_not_resent(kit):

@@ -10,6 +10,10 @@ import httpx
 import pytest
 from conftest import free_port, wait_for_port
 
+TOKEN = "ct_live-http-test-token"  # the fixture's credential checker accepts this one token
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+RAW_AUTH = f"Authorization: Bearer {TOKEN}\r\n".encode()
+
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
@@ -20,6 +24,7 @@ def live_server(tmp_path_factory):
     from coach.live import LiveKit
     from coach.live.fakes import CueDetector, CueJudge, tiny_index
     from knowledge.playbooks import load_playbooks
+    from ui.api_auth import ApiCredentials
     from ui.live_api import register_live_routes
 
     playbooks = load_playbooks()
@@ -32,7 +37,9 @@ def live_server(tmp_path_factory):
         return calls[-1]
 
     api = FastAPI()
-    register_live_routes(api, new_call=new_call)
+    known = type("Token", (), {"id": 1, "name": "test-dialer"})
+    credentials = ApiCredentials(verify_token=lambda token: known if token == TOKEN else None)
+    register_live_routes(api, new_call=new_call, credentials=credentials)
 
     @api.get("/healthz")
     def healthz():
@@ -54,7 +61,7 @@ def ev(speaker, text, **extra) -> bytes:
 
 def test_ndjson_stream_returns_hints_per_line_and_survives_bad_lines(live_server):
     body = [ev("customer", "你们的价格太贵了", ts=1), b"{oops\n", ev("boss", "hi"), ev("customer", "We don't need it", ts=9)]
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30, headers=AUTH) as client:
         with client.stream("POST", live_server["url"] + "/api/live/hints", content=iter(body)) as response:
             assert response.headers["content-type"].startswith("application/x-ndjson")
             hints = [json.loads(line) for line in response.iter_lines() if line.strip()]
@@ -90,7 +97,7 @@ def test_ndjson_hints_arrive_while_the_request_is_still_streaming(live_server):
 
     port = int(live_server["url"].rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
-        sock.sendall(b"POST /api/live/hints HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\n"
+        sock.sendall(b"POST /api/live/hints HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\n" + RAW_AUTH +
                      b"Transfer-Encoding: chunked\r\n\r\n" + _chunk(ev("customer", "太贵了")))
         seen = _read_until(sock, b"objection_card")  # the body is still open: no terminating chunk yet
         assert b"procurement_meeting" not in seen
@@ -105,12 +112,12 @@ def test_client_disconnecting_mid_stream_does_not_break_the_server(live_server):
     port = int(live_server["url"].rsplit(":", 1)[1])
     for _ in range(3):  # hang up mid-stream a few times: with the body open, and mid-line
         sock = socket.create_connection(("127.0.0.1", port), timeout=20)
-        sock.sendall(b"POST /api/live/hints HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        sock.sendall(b"POST /api/live/hints HTTP/1.1\r\nHost: 127.0.0.1\r\n" + RAW_AUTH + b"Transfer-Encoding: chunked\r\n\r\n"
                      + _chunk(ev("customer", "太贵了")))
         _read_until(sock, b"objection_card")
         sock.sendall(_chunk(b'{"speaker": "customer", "text": "half a li'))
         sock.close()
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30, headers=AUTH) as client:
         assert client.get(live_server["url"] + "/healthz").json() == {"ok": True}
         again = client.post(live_server["url"] + "/api/live/hints", content=ev("customer", "too expensive"))
     assert json.loads(again.text.splitlines()[0])["objection"] == "price"
@@ -120,7 +127,7 @@ def test_websocket_events_hints_malformed_and_disconnect(live_server):
     import websockets
 
     async def session():
-        async with websockets.connect(live_server["ws"]) as ws:
+        async with websockets.connect(live_server["ws"], additional_headers=AUTH) as ws:
             await ws.send("not json at all")
             error = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert error["type"] == "error" and "not valid JSON" in error["message"]
@@ -131,7 +138,7 @@ def test_websocket_events_hints_malformed_and_disconnect(live_server):
             assert hints[0]["objection"] == "price"
             await ws.send(json.dumps({"speaker": "customer", "text": "下个月招标"}, ensure_ascii=False))
             # close without reading the answer: the server must cope
-        async with websockets.connect(live_server["ws"]) as ws:  # and still serve the next client
+        async with websockets.connect(live_server["ws"], additional_headers=AUTH) as ws:  # and still serve the next client
             await ws.send(json.dumps({"speaker": "customer", "text": "We don't need it"}))
             hint = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert hint["type"] == "objection_card" and hint["objection"] == "need" and hint["lang"] == "en"
@@ -141,7 +148,7 @@ def test_websocket_events_hints_malformed_and_disconnect(live_server):
 
 def test_each_connection_is_its_own_call(live_server):
     """Cooldown state is per call: a second stream gets the same card again."""
-    with httpx.Client(timeout=30) as client:
+    with httpx.Client(timeout=30, headers=AUTH) as client:
         for _ in range(2):
             response = client.post(live_server["url"] + "/api/live/hints", content=ev("customer", "太贵了"))
             assert json.loads(response.text.splitlines()[0])["type"] == "objection_card"

@@ -55,7 +55,7 @@ def test_parts_name_every_factor(lang):
     radar = MoodRadar()
     for text, r in STUB_CALLS[lang][:3]:
         radar.add(text, reading=r)
-    assert set(radar.parts) == {"negativity", "objection", "curtness", "interval", "emoji"}
+    assert set(radar.parts) == {"negativity", "objection", "curtness", "interval", "emoji", "negation"}
     assert radar.parts["negativity"] > 0.5 and radar.parts["objection"] > 0.5 and radar.parts["curtness"] > 0
 
 
@@ -166,8 +166,8 @@ def test_real_layer_warm_lines_lift_a_low_mood(real_kit, lang):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("text", ["行，那就定周三下午两点演示，我叫上老板一起",
-                                  pytest.param("好的，那就约下周二上午十点，我把采购也叫上", marks=pytest.mark.xfail(
-                                      strict=True, reason="known miss: P(next_step_agreed) 0.28; few zh labels")),
+                                  # the layer alone misses this one (P 0.28); live assist reads the dated slot
+                                  "好的，那就约下周二上午十点，我把采购也叫上",
                                   "Sure, let's book the demo for next Tuesday at 10."])
 def test_real_layer_decides_next_step_agreed(real_kit, text):
     assist = real_kit.new_call()

@@ -64,10 +64,10 @@ def test_malicious_trainee_takeover_falls_back_to_offline(fake_openai):
 def test_leak_and_contradiction_guards_fire(fake_openai):
     fake_openai.handler = lambda body: "我的budget_sensitivity是0.8，预算50万。"
     events = list(LLMRealizer(known_competitors=["云帆CRM"]).stream(request()))
-    assert any("leaked" in e.text for e in events if e.kind == "notice")
+    assert any("泄露了隐藏设定" in e.text for e in events if e.kind == "notice")  # a Chinese session, Chinese notices
     fake_openai.handler = lambda body: "我们一直用的是销易通，挺好的。"
     events = list(LLMRealizer(known_competitors=["云帆CRM", "销易通"]).stream(request()))
-    assert any("mentions competitor 销易通" in e.text for e in events if e.kind == "notice")
+    assert any("提到了竞品 销易通" in e.text for e in events if e.kind == "notice")
 
 
 def test_http_error_and_timeout_fall_back_and_tell_the_user(fake_openai, monkeypatch):

@@ -25,7 +25,8 @@ def test_transcript_maps_customer_to_assistant_and_escapes_html():
 
 def test_grade_markdown_shows_evidence_weights_and_issues_in_chinese_and_english():
     zh = grade_markdown(GRADE, "zh")
-    assert "42" in zh and "认同" in zh and "理解您的顾虑" in zh and "×0.50" in zh and "empty_agreement" in zh
+    assert "42" in zh and "认同" in zh and "理解您的顾虑" in zh and "×0.50" in zh and "空洞附和" in zh
+    assert "empty_agreement" not in zh  # ids reach the page only as words (issue 17 item 5)
     en = grade_markdown(GRADE, "en")
     assert "acknowledge" in en and "Issues" in en and "Try" in en
 

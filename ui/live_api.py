@@ -5,6 +5,11 @@ goes on); the response streams one hint event per line as each event is processe
 ``/api/live/ws``: send one JSON event per message, receive one message per hint event.
 Both keep going after a malformed event (an ``error`` event says what was wrong) and let a client vanish
 mid-stream without harm. The protocol is documented in docs/live-api.md.
+
+Both need a credential (an API token or a user's password, ``ui.api_auth``); a browser's ``Origin`` must be
+this server's own or listed. Limits (``ui.edge_limits``): an event over MAX_EVENT_BYTES or an utterance over
+MAX_UTTERANCE_CHARS gets an ``error`` event (a WebSocket message over the cap closes it with 1009), a call
+over MAX_LIVE_BODY_BYTES ends, and each event's processing takes a slot of the server's work gate.
 """
 
 from __future__ import annotations
@@ -14,14 +19,26 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 
+import anyio
+import anyio.to_thread
 from fastapi import Request, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
+from starlette.responses import JSONResponse
+
+from coach.text_limits import utterance_problem
+from ui.api_auth import CHALLENGE, ApiCredentials, origin_allowed
+from ui.edge_limits import MAX_EVENT_BYTES, MAX_LIVE_BODY_BYTES, Overloaded, WorkGate
 
 log = logging.getLogger(__name__)
 
 NDJSON = "application/x-ndjson"
-MAX_LINE = 64 * 1024  # an event longer than this is an error, not a memory leak
+MAX_LINE = MAX_EVENT_BYTES  # an event longer than this is an error, not a memory leak
+AUTH_THREADS = 2  # credential checks (a database read, or bcrypt once per few minutes) running at once
+TOO_LONG = b"\x00too-long"
+CALL_TOO_LONG = b"\x00call-too-long"
+SIGN_IN = ("sign in: send 'Authorization: Bearer <token>' (an API token from 'coach tokens add') "
+           "or HTTP Basic with a user's name and password")
 
 
 def _default_factory():
@@ -30,20 +47,38 @@ def _default_factory():
     return default_kit().new_call
 
 
-async def _lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[tuple[int, bytes]]:
-    """Split a byte stream into (line number, line) as the bytes arrive, whatever the chunking."""
+async def _lines(chunks: AsyncIterator[bytes], max_total: int = MAX_LIVE_BODY_BYTES
+                 ) -> AsyncIterator[tuple[int, bytes]]:
+    """Split a byte stream into (line number, line) as the bytes arrive, whatever the chunking.
+
+    A line over MAX_LINE becomes one TOO_LONG marker and its remaining bytes are skipped up to the next
+    newline (never buffered); past ``max_total`` bytes the call ends with CALL_TOO_LONG.
+    """
     buffer = b""
     number = 0
+    total = 0
+    skipping = False
     async for chunk in chunks:
+        total += len(chunk)
+        if total > max_total:
+            yield number + 1, CALL_TOO_LONG
+            return
+        if skipping:
+            cut = chunk.find(b"\n")
+            if cut < 0:
+                continue
+            chunk, skipping = chunk[cut + 1:], False
         buffer += chunk
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
+        start = 0
+        while (end := buffer.find(b"\n", start)) >= 0:  # one pass: a chunk of many short lines stays linear
+            line, start = buffer[start:end], end + 1
             number += 1
-            yield number, line
+            yield number, (TOO_LONG if len(line) > MAX_LINE else line)
+        buffer = buffer[start:]
         if len(buffer) > MAX_LINE:
             number += 1
-            buffer = b""
-            yield number, b"\x00too-long"
+            buffer, skipping = b"", True
+            yield number, TOO_LONG
     if buffer.strip():
         yield number + 1, buffer
 
@@ -68,9 +103,41 @@ def _duplex_response_class():
     return DuplexStreamingResponse
 
 
-def register_live_routes(api, new_call: Callable | None = None) -> None:
-    """Add the live-hint endpoints to a FastAPI app. ``new_call()`` returns a fresh LiveAssist (tests pass fakes)."""
+def _error(number: int, message: str) -> str:
+    return json.dumps({"type": "error", "message": message, "line": number, "latency_ms": 0.0},
+                      ensure_ascii=False)
+
+
+def _precheck(line: bytes):
+    """The event as a dict when it parses (so the assist does not parse it again), else the raw line;
+    or an error message when its utterance is over MAX_UTTERANCE_CHARS."""
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):
+        return line, None  # the assist reports bad JSON in its own words
+    if isinstance(event, dict):
+        problem = utterance_problem(event.get("text"))
+        if problem:
+            return None, problem
+        return event, None
+    return line, None
+
+
+def register_live_routes(api, new_call: Callable | None = None, credentials: ApiCredentials | None = None,
+                         gate: WorkGate | None = None) -> None:
+    """Add the live-hint endpoints to a FastAPI app. ``new_call()`` returns a fresh LiveAssist (tests pass fakes);
+    ``credentials`` checks who calls (default: users and API tokens in the database); ``gate`` bounds the work
+    (default: one from the settings, shared by these two endpoints)."""
     response_class = _duplex_response_class()
+    credentials = credentials or ApiCredentials()
+    holder: dict = {}
+
+    def work_gate() -> WorkGate:
+        if gate is not None:
+            return gate
+        if "gate" not in holder:  # created inside the server's event loop, on first use
+            holder["gate"] = WorkGate.from_settings()
+        return holder["gate"]
 
     state: dict[str, Callable] = {}
 
@@ -82,17 +149,39 @@ def register_live_routes(api, new_call: Callable | None = None) -> None:
         return state["factory"]()
 
     async def handle(assist, number: int, line: bytes) -> list[str]:
-        if line == b"\x00too-long":
-            return [json.dumps({"type": "error", "message": f"line {number}: longer than {MAX_LINE} bytes; "
-                                "send one event per line", "line": number, "latency_ms": 0.0})]
+        if line == TOO_LONG:
+            return [_error(number, f"line {number}: longer than {MAX_LINE} bytes; send one event per line")]
+        if line == CALL_TOO_LONG:
+            return [_error(number, f"line {number}: this call sent more than {MAX_LIVE_BODY_BYTES} bytes; "
+                                   "the stream ends here, open a new one for the next call")]
         if not line.strip():
             return []
-        hints = await run_in_threadpool(assist.process_raw, line, number)
+        event, problem = _precheck(line)
+        if problem:
+            return [_error(number, f"line {number}: {problem}")]
+        try:
+            async with work_gate().slot():
+                hints = await run_in_threadpool(assist.process_raw, event, number)
+        except Overloaded as exc:
+            return [_error(number, f"line {number}: not processed: {exc}")]
         return [h.model_dump_json() for h in hints]
+
+    async def caller_of(headers, query_token: str | None = None):
+        # A few threads at a time: thirty sign-ins at once would crowd the event loop off the GIL (and /healthz
+        # with it); the others wait their turn here, on the loop, at no cost.
+        if "auth" not in holder:
+            holder["auth"] = anyio.CapacityLimiter(AUTH_THREADS)
+        return await anyio.to_thread.run_sync(credentials.from_header, headers.get("authorization"), query_token,
+                                              limiter=holder["auth"])
 
     @api.post("/api/live/hints", tags=["live"])
     async def live_hints(request: Request):
         """Stream NDJSON transcript events in; stream NDJSON hint events out, one per line."""
+        if not origin_allowed(request.headers.get("origin"), request.headers.get("host")):
+            return JSONResponse({"detail": "this browser origin may not use the live API; the operator can add it "
+                                           "to COACH_ALLOWED_ORIGINS"}, 403)
+        if await caller_of(request.headers) is None:
+            return JSONResponse({"detail": SIGN_IN}, 401, headers={"WWW-Authenticate": CHALLENGE})
         assist = await make_call()
 
         async def body() -> AsyncIterator[str]:
@@ -100,6 +189,8 @@ def register_live_routes(api, new_call: Callable | None = None) -> None:
                 async for number, line in _lines(request.stream()):
                     for out in await handle(assist, number, line):
                         yield out + "\n"
+                    if line == CALL_TOO_LONG:
+                        break
             except ClientDisconnect:
                 log.info("live hints: client went away mid-stream")
             except asyncio.CancelledError:
@@ -109,9 +200,23 @@ def register_live_routes(api, new_call: Callable | None = None) -> None:
         return response_class(body(), media_type=NDJSON, headers={"Cache-Control": "no-store",
                                                                       "X-Accel-Buffering": "no"})
 
+    async def deny(socket: WebSocket, status: int, message: str) -> None:
+        """Refuse before accepting: an HTTP answer when the server can send one, else close 1008 with why."""
+        if "websocket.http.response" in socket.scope.get("extensions", {}):
+            headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
+            await socket.send_denial_response(JSONResponse({"detail": message}, status, headers=headers))
+        else:
+            await socket.close(code=1008, reason=message[:120])
+
     @api.websocket("/api/live/ws")
     async def live_ws(socket: WebSocket) -> None:
         """One JSON transcript event per message in; one JSON hint event per message out."""
+        if not origin_allowed(socket.headers.get("origin"), socket.headers.get("host")):
+            await deny(socket, 403, "this browser origin may not use the live API (COACH_ALLOWED_ORIGINS)")
+            return
+        if await caller_of(socket.headers, socket.query_params.get("token")) is None:
+            await deny(socket, 401, SIGN_IN)
+            return
         await socket.accept()
         assist = await make_call()
         number = 0
@@ -121,10 +226,12 @@ def register_live_routes(api, new_call: Callable | None = None) -> None:
                 if message["type"] == "websocket.disconnect":
                     break
                 raw = message.get("text")
-                if raw is None:
-                    raw = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+                data = raw.encode("utf-8") if raw is not None else (message.get("bytes") or b"")
                 number += 1
-                for out in await handle(assist, number, raw.encode("utf-8")):
+                if len(data) > MAX_LINE:
+                    await socket.close(code=1009, reason=f"message over {MAX_LINE} bytes; send one event each")
+                    break
+                for out in await handle(assist, number, data):
                     await socket.send_text(out)
         except WebSocketDisconnect:
             log.info("live ws: client went away")

@@ -1,5 +1,9 @@
 """Pure functions from domain objects (turns, grades, scorecards) to what the page shows.
-Tested without a server; the pages only wire them to components."""
+Tested without a server; the pages only wire them to components.
+
+Every internal id that reaches a page (objection types, anti-patterns, outcomes, follow-up atoms, fact
+keys, statuses, modes, languages) goes through ``label()`` and the tables below, in the page's language.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +19,95 @@ STEP_LABELS = {
            "validate": "validate", "advance": "advance"},
 }
 
+# kind -> lang -> id -> words; an id missing here is shown humanised ("foo_bar" -> "foo bar"), never raw
+LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "step": STEP_LABELS,
+    "objection": {
+        "zh": {"price": "价格", "budget": "预算", "timing": "时机", "competitor": "竞品", "authority": "决策权",
+               "need": "需求", "trust": "信任", "terms": "条款", "implementation": "实施", "stall": "拖延",
+               "none": "无异议"},
+        "en": {"price": "price", "budget": "budget", "timing": "timing", "competitor": "competitor",
+               "authority": "decision authority", "need": "need", "trust": "trust", "terms": "terms",
+               "implementation": "implementation", "stall": "stalling", "none": "no objection"},
+    },
+    "anti": {
+        "zh": {"empty_agreement": "空洞附和", "discount_without_tradeoff": "无条件让价",
+               "disparage_competitor": "贬低竞品", "over_promise": "过度承诺", "ignore_objection": "回避异议",
+               "monologue": "长篇独白"},
+        "en": {"empty_agreement": "empty agreement", "discount_without_tradeoff": "discount without a trade-off",
+               "disparage_competitor": "running down a competitor", "over_promise": "over-promising",
+               "ignore_objection": "ignoring the objection", "monologue": "monologue"},
+    },
+    "outcome": {
+        "zh": {"next_step_agreed": "约定了下一步", "customer_ended": "客户结束了对话", "ended_by_trainee": "学员提前结束",
+               "max_turns": "达到轮数上限", "unhandled": "异议未处理", "abandoned": "中途离开（超时关闭）",
+               "open": "进行中", "ended": "已结束", "patience": "客户失去耐心", "script_ended": "脚本结束"},
+        "en": {"next_step_agreed": "next step agreed", "customer_ended": "the customer ended the call",
+               "ended_by_trainee": "ended by the trainee", "max_turns": "turn limit reached",
+               "unhandled": "objection left unhandled", "abandoned": "left unfinished (closed when idle)",
+               "open": "in progress", "ended": "ended", "patience": "the customer lost patience",
+               "script_ended": "script ended"},
+    },
+    "atom": {
+        "zh": {"contact_confirmed": "确认联系方式", "pain_recorded": "记录客户痛点", "solution_matched": "匹配方案",
+               "next_action_committed": "承诺具体下一步", "owner_named": "明确负责人"},
+        "en": {"contact_confirmed": "contact details confirmed", "pain_recorded": "pain point recorded",
+               "solution_matched": "solution matched", "next_action_committed": "next action committed",
+               "owner_named": "owner named"},
+    },
+    "fact": {
+        "zh": {"budget": "预算", "current_vendor": "现用供应商", "pain_points": "痛点", "decision_chain": "决策链",
+               "timeline": "时间表"},
+        "en": {"budget": "budget", "current_vendor": "current vendor", "pain_points": "pain points",
+               "decision_chain": "decision chain", "timeline": "timeline"},
+    },
+    "status": {
+        "zh": {"active": "进行中", "completed": "已完成", "abandoned": "已放弃"},
+        "en": {"active": "in progress", "completed": "completed", "abandoned": "abandoned"},
+    },
+    "mode": {
+        "zh": {"guided": "引导", "standard": "标准", "drill": "专项", "preview": "预览"},
+        "en": {"guided": "guided", "standard": "standard", "drill": "drill", "preview": "preview"},
+    },
+    "lang": {
+        "zh": {"zh": "中文", "en": "英文"},
+        "en": {"zh": "Chinese", "en": "English"},
+    },
+}
+
+
+def label(kind: str, key: Any, lang: str) -> str:
+    """The words for an internal id in the page's language (escaped); unknown ids are humanised."""
+    if key is None or key == "":
+        return "-"
+    table = LABELS.get(kind, {}).get("en" if lang == "en" else "zh", {})
+    return esc(table.get(str(key)) or str(key).replace("_", " "))
+
+
+def error_text(exc: BaseException, lang: str, title: str = "") -> str:
+    """What the page says when the coach refuses something, in the page's language (the coach's own
+    messages are English for logs and the CLI)."""
+    from coach.progression import ScenarioLocked
+
+    if isinstance(exc, ScenarioLocked):
+        return t("locked_msg", lang, title=title or exc.scenario_id, reason=exc.reason)
+    text = str(exc)
+    if "has ended" in text:
+        return t("session_over", lang)
+    if "reply is empty" in text:
+        return t("empty_reply", lang)
+    return t("error_generic", lang, detail=text.rstrip("."))
+
 
 def esc(text: Any) -> str:
     """Escape user and deal text before it reaches Markdown/HTML (no script runs from a reply)."""
     return html.escape(str(text), quote=True)
+
+
+def bold_label(text: str, lang: str) -> str:
+    """``**label**:`` with the colon outside the emphasis: CommonMark does not close ``**`` after a
+    full-width colon when a CJK character follows, so ``**下一关：**名字`` would show its asterisks."""
+    return f"**{text}**" + ("：" if lang != "en" else ": ")
 
 
 def chat_messages(transcript: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -43,34 +132,48 @@ def score_badge(score: float) -> str:
     return f"{level} **{round(score)}**/100"
 
 
+def evidence_rows(grade: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Each graded step as {hit, label, weight, phrases}: what the trainee and the mentor both read."""
+    steps = grade.get("steps") or {}
+    if not isinstance(steps, dict):
+        steps = {s: True for s in steps}
+    weights = grade.get("weights") or {}
+    found: dict[str, list[str]] = {}
+    for item in grade.get("evidence") or []:
+        if isinstance(item, dict) and item.get("step"):
+            phrase = item.get("phrase") or item.get("text") or ""
+            if phrase and phrase not in found.setdefault(item["step"], []):
+                found[item["step"]].append(phrase)
+    return [{"hit": bool(present), "label": label("step", step, lang), "weight": weights.get(step),
+             "phrases": [esc(p) for p in found.get(step, [])]} for step, present in steps.items()]
+
+
+def evidence_lines(grade: dict[str, Any], lang: str) -> list[str]:
+    """The evidence rows as plain lines (escaped): ``✔ 认同 ×0.20 — “理解您的顾虑”``."""
+    lines = []
+    for row in evidence_rows(grade, lang):
+        weight = f" ×{row['weight']:.2f}" if isinstance(row["weight"], int | float) else ""
+        said = "; ".join(row["phrases"])
+        lines.append(f"{'✔' if row['hit'] else '✘'} {row['label']}{weight}" + (f" — “{said}”" if said else ""))
+    return lines
+
+
 def grade_markdown(grade: dict[str, Any], lang: str) -> str:
     """One reply's score with the evidence behind it: steps matched (and the phrases), anti-patterns, weights."""
-    labels = STEP_LABELS["en" if lang == "en" else "zh"]
     lines = [f"{t('score', lang)}: {score_badge(float(grade.get('score', 0)))}"]
     objection = grade.get("objection")
     if objection:
-        lines.append(f"{'异议类型' if lang == 'zh' else 'Objection'}: `{esc(objection)}`")
-    steps = grade.get("steps") or {}
-    weights = grade.get("weights") or {}
-    evidence = {}
-    for item in grade.get("evidence") or []:
-        if isinstance(item, dict) and item.get("step"):
-            evidence.setdefault(item["step"], []).append(item.get("phrase") or item.get("text") or "")
-    rows = []
-    for step, present in steps.items():
-        mark = "✔" if present else "✘"
-        weight = f" ×{weights[step]:.2f}" if step in weights else ""
-        found = "; ".join(esc(p) for p in evidence.get(step, []) if p)
-        rows.append(f"- {mark} {labels.get(step, step)}{weight}" + (f" — “{found}”" if found else ""))
+        lines.append(f"{'异议类型' if lang != 'en' else 'Objection'}: {label('objection', objection, lang)}")
+    rows = evidence_lines(grade, lang)
     if rows:
-        lines.append("\n".join(rows))
+        lines.append("\n".join(f"- {row}" for row in rows))
     anti = grade.get("anti_patterns") or []
     if anti:
-        lines.append(("⚠ 问题: " if lang == "zh" else "⚠ Issues: ") + ", ".join(f"`{esc(a)}`" for a in anti))
+        lines.append(("⚠ 问题: " if lang != "en" else "⚠ Issues: ") + ", ".join(label("anti", a, lang) for a in anti))
     if grade.get("feedback"):
         lines.append(esc(grade["feedback"]))
     if grade.get("suggestion"):
-        lines.append(("➜ 参考说法: " if lang == "zh" else "➜ Try: ") + esc(grade["suggestion"]))
+        lines.append(("➜ 参考说法: " if lang != "en" else "➜ Try: ") + esc(grade["suggestion"]))
     return "\n\n".join(lines)
 
 
@@ -82,10 +185,10 @@ def nav_options(grade: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def scorecard_markdown(card: dict[str, Any], lang: str) -> str:
-    zh = lang == "zh"
+    zh = lang != "en"
     lines = [f"## {t('scorecard', lang)}", f"{'总分' if zh else 'Overall'}: {score_badge(card.get('score', 0))}"]
     if card.get("outcome"):
-        lines.append(f"{'结果' if zh else 'Outcome'}: `{esc(card['outcome'])}`")
+        lines.append(f"{'结果' if zh else 'Outcome'}: {label('outcome', card['outcome'], lang)}")
     for key, label_zh, label_en in (("objections_handled", "已处理异议", "Objections handled"),
                                     ("talk_ratio", "说话占比", "Talk ratio"),
                                     ("questions_asked", "提问数", "Questions asked")):
@@ -93,9 +196,31 @@ def scorecard_markdown(card: dict[str, Any], lang: str) -> str:
             lines.append(f"{label_zh if zh else label_en}: {esc(card[key])}")
     atoms = card.get("follow_up_atoms") or {}
     if atoms:
-        lines.append("\n".join(f"- {'✔' if ok else '✘'} {esc(name)}" for name, ok in atoms.items()))
+        lines.append("\n".join(f"- {'✔' if ok else '✘'} {label('atom', name, lang)}" for name, ok in atoms.items()))
     practice = card.get("practice_next") or []
     if practice:
-        lines.append(("**接下来练习：**\n" if zh else "**Practise next:**\n") +
+        lines.append(bold_label("接下来练习" if zh else "Practise next", lang) + "\n\n" +
                      "\n".join(f"{i}. {esc(p)}" for i, p in enumerate(practice, 1)))
     return "\n\n".join(lines)
+
+
+def next_gate_markdown(title: dict[str, str] | str | None, gate_id: str, lang: str) -> str:
+    """``**下一关**：独立处理3类常见异议`` (renders bold in both languages)."""
+    name = title.get("en" if lang == "en" else "zh") if isinstance(title, dict) else title
+    return bold_label("下一关" if lang != "en" else "Next gate", lang) + esc(name or gate_id)
+
+
+def step_chart_frame(card: dict[str, Any], lang: str):
+    """The scorecard's step chart: for each step, the share of replies (0-100 %) that used it.
+
+    The grader's step averages are fractions 0-1; the chart's axis is 0-100, so they are scaled here."""
+    import pandas as pd
+
+    steps = card.get("step_averages") or {}
+    return pd.DataFrame({"step": [label("step", k, lang) for k in steps],
+                         "score": [round(float(v) * 100, 1) for v in steps.values()]})
+
+
+def step_chart_titles(lang: str) -> dict[str, str]:
+    return {"x_title": "步骤" if lang != "en" else "step",
+            "y_title": "用到该步骤的回复 (%)" if lang != "en" else "replies using the step (%)"}

@@ -6,14 +6,15 @@
 Every request signs in with HTTP Basic (``coach.users.authenticate``); the session start also accepts
 ``username``/``password`` in the body. A session belongs to the user who started it, and a locked
 scenario is refused (403, saying what unlocks it) exactly as on the Practice page.
+
+A client that lost its connection mid-reply reads the transcript to learn whether the turn was stored
+before sending it again. Limits: a reply over ``coach.text_limits.MAX_REPLY_CHARS`` gets 413 and an empty one
+400 (the service's own check, shared with the Practice page and ``coach grade``); a session id or seed out of
+range gets 400; when every work slot is busy and the queue is full the answer is 503 with Retry-After.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import threading
 import time
 from collections.abc import Callable
 
@@ -21,8 +22,11 @@ from fastapi import Depends, HTTPException
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
-MAX_REPLY_CHARS = 4000  # a reply longer than this is a mistake (a pasted file), not a turn
-AUTH_TTL_SECONDS = 300.0
+from coach.text_limits import TextLimitError
+from ui.api_auth import ApiCredentials
+from ui.edge_limits import Overloaded, WorkGate, overloaded_headers
+
+MAX_ID = 2**63 - 1  # the database's integer range: anything larger is a client's mistake (400), not a crash
 
 
 class StartRequest(BaseModel):
@@ -33,46 +37,34 @@ class StartRequest(BaseModel):
 
 
 class ReplyRequest(BaseModel):
-    text: str = Field(max_length=MAX_REPLY_CHARS)
+    # the service checks the length (413, in the session's language, the same MAX_REPLY_CHARS everywhere);
+    # the body cap at the edge (2 MB) stops absurd payloads before they are parsed
+    text: str
 
 
-class _AuthCache:
-    """Remembers a successful bcrypt check for a few minutes, so a turn does not pay ~50 ms of bcrypt.
-
-    Keys are an HMAC of (username, password) under a per-process random key: the cache never holds a
-    password, and a changed password simply misses.
-    """
-
-    def __init__(self, ttl: float = AUTH_TTL_SECONDS, size: int = 4096) -> None:
-        self._key = os.urandom(32)
-        self._ttl = ttl
-        self._size = size
-        self._seen: dict[bytes, tuple[float, int, str]] = {}
-        self._lock = threading.Lock()
-
-    def _digest(self, username: str, password: str) -> bytes:
-        return hmac.new(self._key, f"{username}\x00{password}".encode(), hashlib.sha256).digest()
-
-    def get(self, username: str, password: str) -> tuple[int, str] | None:
-        with self._lock:
-            hit = self._seen.get(self._digest(username, password))
-        if hit and hit[0] > time.monotonic():
-            return hit[1], hit[2]
-        return None
-
-    def put(self, username: str, password: str, user_id: int, name: str) -> None:
-        with self._lock:
-            if len(self._seen) >= self._size:
-                self._seen.clear()
-            self._seen[self._digest(username, password)] = (time.monotonic() + self._ttl, user_id, name)
+def _check_id(value: int | None, what: str) -> None:
+    if value is not None and not -MAX_ID <= value <= MAX_ID:
+        raise HTTPException(400, f"{what} {value} is out of range; use a whole number up to 2^63-1")
 
 
-def register_practice_routes(api, service=None, authenticate: Callable | None = None) -> None:
+def register_practice_routes(api, service=None, authenticate: Callable | None = None,
+                             gate: WorkGate | None = None) -> None:
     """Add the practice endpoints to a FastAPI app. ``service`` is a PracticeService (default: a new one,
-    sharing this process's engine); ``authenticate(username, password)`` returns a user or None."""
+    sharing this process's engine); ``authenticate(username, password)`` returns a user or None; ``gate``
+    bounds the turns graded at once (default: one from the settings)."""
     basic = HTTPBasic(auto_error=False)
-    cache = _AuthCache()
+    credentials = ApiCredentials(authenticate=authenticate)
     holder: dict = {}
+
+    async def work_slot():
+        """A slot of the work gate for the whole request; 503 at once when the queue is full."""
+        if gate is None and "gate" not in holder:
+            holder["gate"] = WorkGate.from_settings()
+        try:
+            async with (gate or holder["gate"]).slot():
+                yield
+        except Overloaded as exc:
+            raise HTTPException(503, str(exc), headers=overloaded_headers()) from None
 
     def practice():
         if service is not None:
@@ -87,17 +79,10 @@ def register_practice_routes(api, service=None, authenticate: Callable | None = 
         if not username or password is None:
             raise HTTPException(401, "sign in with HTTP Basic (username and password)",
                                 headers={"WWW-Authenticate": "Basic"})
-        known = cache.get(username, password)
-        if known:
-            return known[0]
-        check = authenticate
-        if check is None:
-            from coach.users import authenticate as check
-        user = check(username, password)
-        if user is None:
+        caller = credentials.user(username, password)
+        if caller is None:
             raise HTTPException(401, "unknown user or wrong password", headers={"WWW-Authenticate": "Basic"})
-        cache.put(username, password, user.id, user.username)
-        return user.id
+        return caller.id
 
     def current_user(credentials: HTTPBasicCredentials | None = Depends(basic)) -> int | None:
         return sign_in(credentials.username, credentials.password) if credentials else None
@@ -108,11 +93,12 @@ def register_practice_routes(api, service=None, authenticate: Callable | None = 
             if "has ended" in message else 400
         return HTTPException(code, message)
 
-    @api.post("/api/practice/sessions", tags=["practice"])
+    @api.post("/api/practice/sessions", tags=["practice"], dependencies=[Depends(work_slot)])
     def start_session(body: StartRequest, user_id: int | None = Depends(current_user)) -> dict:
         """Start a session; returns its id, the persona's public card and the customer's opening line."""
         from coach.practice import PracticeError
 
+        _check_id(body.seed, "seed")
         if user_id is None:
             user_id = sign_in(body.username, body.password)
         from coach.progression.session import start_session as start_checked
@@ -127,16 +113,19 @@ def register_practice_routes(api, service=None, authenticate: Callable | None = 
             raise HTTPException(404, str(exc)) from exc
         return view.model_dump(mode="json")
 
-    @api.post("/api/practice/sessions/{session_id}/replies", tags=["practice"])
+    @api.post("/api/practice/sessions/{session_id}/replies", tags=["practice"], dependencies=[Depends(work_slot)])
     def reply(session_id: int, body: ReplyRequest, user_id: int | None = Depends(current_user)) -> dict:
         """Grade the trainee's reply and return the customer's answer (both stored before this returns)."""
         from coach.practice import PracticeError
 
         if user_id is None:
             sign_in(None, None)
+        _check_id(session_id, "session id")
         started = time.perf_counter()
         try:
             turn = practice().reply(session_id, user_id, body.text)
+        except TextLimitError as exc:
+            raise HTTPException(exc.status, str(exc)) from exc
         except PracticeError as exc:
             raise refuse(exc) from exc
         out = turn.model_dump(mode="json")
@@ -150,6 +139,7 @@ def register_practice_routes(api, service=None, authenticate: Callable | None = 
 
         if user_id is None:
             sign_in(None, None)
+        _check_id(session_id, "session id")
         try:
             turns = practice().transcript(session_id, user_id)
         except PracticeError as exc:

@@ -29,9 +29,13 @@ def fill_slots(text: str, lang: str, context: GradeContext | None) -> str:
     slots = _Slots(_DEFAULT_SLOTS["zh" if lang == "zh" else "en"])
     if context:
         for key, value in (("product", context.product), ("competitor", context.competitor),
-                           ("customer", context.persona_name), ("industry", context.industry)):
+                           ("customer", context.persona_name)):
             if value:
                 slots[key] = value
+        if context.industry:  # an industry id (fmcg) is shown by its label (快消 / consumer-goods)
+            from coach.hints import industry_label
+
+            slots["industry"] = industry_label(context.industry, lang)
     return text.format_map(slots)
 
 

@@ -32,6 +32,7 @@ from coach.live.events import (
 from coach.live.handling import ReplyJudge, Verdict, default_judge
 from coach.live.keywords import KeywordMatcher
 from coach.live.mood import MoodConfig, MoodRadar
+from coach.live.nextstep import agreed_slot
 from coach.live.signals import signal_label
 from knowledge.detect import detect_lang
 from knowledge.playbooks import Playbook
@@ -84,6 +85,7 @@ class ObjectionRecord(BaseModel):
     utterance: int
     ts: float | None = None
     card_id: str | None = None  # set when a card was sent (not for cooldown repeats or weak detections)
+    repeat_of: str | None = None  # a confident raise inside the cooldown: the card already on screen for it
     reply: str | None = None
     handled: bool | None = None  # None until the rep's next final reply
     score: float | None = None
@@ -94,6 +96,8 @@ class SignalMoment(BaseModel):
     signal: str
     span: str
     text: str
+    start: int = 0  # where ``span`` sits in ``text`` (the page highlights it)
+    end: int = 0
     utterance: int
     ts: float | None = None
 
@@ -167,6 +171,8 @@ class LiveAssist:
         self._last_sent: dict[tuple[str, str], tuple[int, float | None]] = {}
         self._iso_start: float | None = None
         self._last_mood: MoodHint | None = None
+        self._last_rep: str | None = None  # the rep's last final line (a slot they proposed, for next steps)
+        self._carded: dict[str, str] = {}  # objection -> id of the last card sent for it
 
     # -- input ---------------------------------------------------------------------------------------
 
@@ -202,6 +208,7 @@ class LiveAssist:
         self.turns += 1
         self.transcript.append(event.model_copy(update={"text": text, "ts": seconds}))
         if event.speaker == "rep":
+            self._last_rep = text
             if self._pending:
                 self._reply.append(text)
             return []
@@ -268,10 +275,13 @@ class LiveAssist:
         self.objections.append(record)
         self._pending.append(record)
         key = ("objection", objection)
-        if confidence < self.config.min_confidence or self._cooling(key, seconds):
+        if confidence < self.config.min_confidence:
+            return None
+        if self._cooling(key, seconds):
+            record.repeat_of = self._carded.get(objection)
             return None
         self._sent(key, seconds)
-        record.card_id = uuid.uuid4().hex[:12]
+        record.card_id = self._carded[objection] = uuid.uuid4().hex[:12]
         book = self.playbooks[objection]
         steps = [StepPhrase(step=s.id, label=STEP_LABELS.get(lang, STEP_LABELS["en"]).get(s.id, s.id),
                             phrase=ready_phrase(book, s.id, lang)) for s in book.steps]
@@ -320,8 +330,13 @@ class LiveAssist:
     def _signal_hints(self, detection, text: str, lang: str, seconds: float | None,
                       started: float) -> list[BaseModel]:
         hints = []
-        for name, start, end in signal_spans(detection, text):
-            self.signal_moments.append(SignalMoment(signal=name, span=text[start:end], text=text,
+        spans = signal_spans(detection, text)
+        if "next_step_agreed" not in {name for name, _, _ in spans} and (
+                slot := agreed_slot(text, detection, self._last_rep)) is not None:
+            spans = sorted([*spans, ("next_step_agreed", *slot)], key=lambda s: DECISION_SIGNALS.index(s[0]))
+        self._last_rep = None
+        for name, start, end in spans:
+            self.signal_moments.append(SignalMoment(signal=name, span=text[start:end], text=text, start=start, end=end,
                                                     utterance=self.turns, ts=seconds))
             key = ("signal", name)
             if self._cooling(key, seconds):
@@ -335,10 +350,11 @@ class LiveAssist:
     def _mood(self, text: str, seconds: float | None, started: float, reading=None) -> MoodHint | None:
         value = self.mood.add(text, seconds, reading=reading)
         last = self._last_mood
-        if last is not None and last.warning == self.mood.warning and (
-                abs(value - last.value) < self.config.mood.min_change or self._cooling(("mood", ""), seconds)):
-            return None  # a steady radar is not news; a flip into or out of the warning always is
-        self._sent(("mood", ""), seconds)
+        # A steady radar is not news; a move of min_change or a flip into or out of the warning always is. No
+        # cooldown here: the radar is a gauge, and a cooled-down gauge froze at its first reading for a whole call.
+        if last is not None and last.warning == self.mood.warning and abs(value - last.value) < \
+                self.config.mood.min_change:
+            return None
         self._last_mood = MoodHint(value=value, warning=self.mood.warning, parts=dict(self.mood.parts),
                                    utterance=self.turns, ts=seconds, latency_ms=self._ms(started))
         return self._last_mood

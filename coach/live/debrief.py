@@ -1,5 +1,8 @@
-"""战报即时解析: after a call, the three key decision signals, each objection and whether it was handled,
-and the three best-matching moments from won deals, from the same processor the live hints use."""
+"""战报即时解析: after a call, the three key decision signals, the agreed next steps, each objection and whether
+it was handled, and the three best-matching moments from won deals, from the same processor the live hints use.
+
+The debrief reads the records the cards were made from: an objection is listed only when the rep saw a card
+for it (a weak detection that never got a card is not "handled" in the debrief either)."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ class DebriefObjection(BaseModel):
     handled: bool  # the rep's reply to its latest raise handled it
     handled_times: int
     reply: str | None = None  # the rep's reply to the latest raise
+    card_ids: list[str] = Field(default_factory=list)  # the cards the rep saw for it, as sent on the stream
 
 
 class Debrief(BaseModel):
@@ -38,6 +42,7 @@ class Debrief(BaseModel):
     customer_utterances: int
     duration_s: float | None = None
     signals: list[DebriefSignal] = Field(default_factory=list)
+    next_steps: list[DebriefSignal] = Field(default_factory=list)  # every agreed next step, with its date/time
     objections: list[DebriefObjection] = Field(default_factory=list)
     success_cases: list[Moment] = Field(default_factory=list)
     mood: float = 1.0
@@ -75,6 +80,7 @@ def debrief(source: str | Iterable | LiveAssist, kit: LiveKit | None = None) -> 
         customer_utterances=sum(e.speaker == "customer" for e in assist.transcript),
         duration_s=round(max(times) - min(times), 1) if len(times) >= 2 else None,
         signals=key_signals(assist, lang),
+        next_steps=next_steps(assist, lang),
         objections=objection_outcomes(assist, lang),
         success_cases=success_cases(assist, lang),
         mood=assist.mood.value,
@@ -92,10 +98,19 @@ def key_signals(assist: LiveAssist, lang: str, limit: int = KEY_SIGNALS) -> list
             for m in sorted(ordered, key=lambda m: m.utterance)]
 
 
+def next_steps(assist: LiveAssist, lang: str) -> list[DebriefSignal]:
+    """Every moment the customer agreed to a next step (the key-signal list keeps only three kinds)."""
+    return [DebriefSignal(**m.model_dump(), label=signal_label(m.signal, lang))
+            for m in assist.signal_moments if m.signal == "next_step_agreed"]
+
+
 def objection_outcomes(assist: LiveAssist, lang: str) -> list[DebriefObjection]:
+    """Per objection the rep got a card for: its raises (the carded one and confident repeats inside the
+    cooldown) and whether the rep's reply to the latest of them handled it."""
     grouped: dict[str, list] = {}
     for record in assist.objections:
-        grouped.setdefault(record.objection, []).append(record)
+        if record.card_id or record.repeat_of:
+            grouped.setdefault(record.objection, []).append(record)
     out = []
     for name, records in grouped.items():
         book = assist.playbooks.get(name)
@@ -103,6 +118,7 @@ def objection_outcomes(assist: LiveAssist, lang: str) -> list[DebriefObjection]:
         out.append(DebriefObjection(
             objection=name, title=book.title.get(lang) if book else name, text=records[0].text, times=len(records),
             handled=bool(last.handled), handled_times=sum(bool(r.handled) for r in records), reply=last.reply,
+            card_ids=[r.card_id for r in records if r.card_id],
         ))
     return out
 
@@ -111,6 +127,8 @@ def success_cases(assist: LiveAssist, lang: str, limit: int = SUCCESS_CASES) -> 
     """Won-deal moments like this call's objections (most confident raise per type), or like its last lines."""
     best: dict[str, object] = {}
     for record in assist.objections:
+        if not (record.card_id or record.repeat_of):
+            continue  # like the objection list: only what the rep got a card for
         if record.objection not in best or record.confidence > best[record.objection].confidence:
             best[record.objection] = record
     queries = [(r.text, r.objection) for r in sorted(best.values(), key=lambda r: -r.confidence)]

@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.live.events import CardField, KeywordCard
-from knowledge.yaml_lines import line_of
+from knowledge.yaml_lines import compose, line_of, safe_load
 
 DEFAULT_FILE = "live_keywords.yaml"
 
@@ -89,8 +89,8 @@ class KeywordBook(_Strict):
 def parse_keyword_text(text: str, source: str) -> KeywordBook:
     """Validate keyword-card YAML text; errors say ``source line N: field 'x': problem``."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = compose(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

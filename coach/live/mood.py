@@ -8,7 +8,9 @@ Five factors per customer utterance, averaged over the last few (recent ones wei
 - ``curtness``: very short replies (``knowledge.understanding.features.units``: characters in Chinese, words
   in English), the customer going terse;
 - ``interval``: the irregularity of reply intervals (coefficient of variation), over the window;
-- ``emoji``: negative emoji density (positive emoji give a small bonus) — a surface cue, not a word list.
+- ``emoji``: negative emoji density (positive emoji give a small bonus) — a surface cue, not a word list;
+- ``negation``: how often the customer says no (不/没/别, no/not/can't …), the understanding layer's own surface
+  reading (``knowledge.understanding.features.surface``), so the radar keeps no word list of its own.
 
 Without a reading (``reading=None``) negativity and objection count as neutral (0.5 and 0). The word-level
 judgement lives in the understanding layer only; this file holds no cue list of words.
@@ -23,14 +25,15 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.understanding.features import detect_lang, units
+from knowledge.understanding.features import SURFACE_NAMES, detect_lang, surface, units
 
 _NEG_EMOJI = re.compile("[\U0001F612\U0001F620\U0001F621\U0001F624\U0001F644\U0001F61E\U0001F61F\U0001F623"
                         "\U0001F625\U0001F629\U0001F62B\U0001F62D\U0001F641\u2639\U0001F44E\U0001F611\U0001F610]")
 _POS_EMOJI = re.compile("[\U0001F600-\U0001F60D\U0001F642\U0001F917\U0001F44D\U0001F44F\U0001F64F\u2764\U0001F389"
                         "\u263A]")
 NEUTRAL_NEGATIVITY = 0.5  # sentiment 0
-FACTORS = ("negativity", "objection", "curtness", "interval", "emoji")
+FACTORS = ("negativity", "objection", "curtness", "interval", "emoji", "negation")
+_NEGATION = SURFACE_NAMES.index("negation")
 
 
 @dataclass(frozen=True)
@@ -38,10 +41,11 @@ class MoodConfig:
     window: int = 6  # customer utterances the radar remembers
     threshold: float = 0.45  # below this the card turns into a warning
     # what each factor at full strength takes off the 0-1 value: negativity (per unit above neutral, so a line
-    # at sentiment −1 costs the full weight and one at +1 gives it back), objection, curtness, interval, emoji.
+    # at sentiment −1 costs the full weight and one at +1 gives it back), objection, curtness, interval, emoji,
+    # negation.
     # A clear objection (P≈1, sentiment ≈ −0.6) costs ≈ 0.8, so with one curt push-back the radar is in the
     # warning zone; a warm line (sentiment ≈ +0.7) gives ≈ 0.4 back.
-    weights: tuple[float, float, float, float, float] = (0.55, 0.5, 0.3, 0.25, 0.25)
+    weights: tuple[float, float, float, float, float, float] = (0.55, 0.5, 0.3, 0.25, 0.25, 0.2)
     decay: float = 0.6  # weight of an utterance relative to the one after it
     min_change: float = 0.1  # a new reading is sent only when it moved this much (or the warning flipped)
     curt_units: tuple[int, int] = (3, 2)  # at most this many Chinese characters / English words is fully curt
@@ -52,7 +56,7 @@ class MoodRadar:
 
     def __init__(self, config: MoodConfig | None = None) -> None:
         self.config = config or MoodConfig()
-        self._rows: deque[tuple[float, float, float, float]] = deque(maxlen=self.config.window)
+        self._rows: deque[tuple[float, float, float, float, float]] = deque(maxlen=self.config.window)
         self._times: deque[float] = deque(maxlen=self.config.window + 1)
         self.value = 1.0
         self.parts: dict[str, float] = {}
@@ -66,7 +70,8 @@ class MoodRadar:
         n = units(text)
         emoji_neg, emoji_pos = len(_NEG_EMOJI.findall(text)), len(_POS_EMOJI.findall(text))
         emoji = max(-0.5, min(1.0, (emoji_neg - 0.5 * emoji_pos) * 4 / (max(1, n) + emoji_neg + emoji_pos)))
-        self._rows.append((negativity, objection, self._curtness(text, n, emoji_neg + emoji_pos), emoji))
+        negation = float(surface(text)[_NEGATION]) if n else 0.0
+        self._rows.append((negativity, objection, self._curtness(text, n, emoji_neg + emoji_pos), emoji, negation))
         if seconds is not None:
             self._times.append(seconds)
         return self._update()
@@ -90,15 +95,15 @@ class MoodRadar:
         # recent utterances weigh more, so the radar turns within two or three sentences
         weights = [self.config.decay ** age for age in range(len(self._rows) - 1, -1, -1)]
         total = sum(weights)
-        negativity, objection, curtness, emoji = (
-            sum(w * r[i] for w, r in zip(weights, self._rows, strict=True)) / total for i in range(4))
+        negativity, objection, curtness, emoji, negation = (
+            sum(w * r[i] for w, r in zip(weights, self._rows, strict=True)) / total for i in range(5))
         interval = self._interval_penalty()
         w = self.config.weights
         penalty = (w[0] * 2.0 * (negativity - NEUTRAL_NEGATIVITY) + w[1] * objection + w[2] * curtness
-                   + w[3] * interval + w[4] * emoji)
+                   + w[3] * interval + w[4] * emoji + w[5] * negation)
         self.value = round(max(0.0, min(1.0, 1.0 - penalty)), 3)
         self.parts = {name: round(v, 3) for name, v in
-                      zip(FACTORS, (negativity, objection, curtness, interval, emoji), strict=True)}
+                      zip(FACTORS, (negativity, objection, curtness, interval, emoji, negation), strict=True)}
         return self.value
 
     @property

@@ -10,9 +10,11 @@ from coach.progression.guided import (
     session_mode,
     whispers_since,
 )
+from coach.progression.lifecycle import close_idle_sessions, open_sessions
 from coach.progression.progress import (
     GateStatus,
     ScenarioAccess,
+    ScenarioLocked,
     check_access,
     record_signoff,
     refresh_progress,
@@ -26,7 +28,8 @@ __all__ = [
     "Drill", "drill_history", "drill_scenario_id", "refresh_drills",
     "Gate", "GateError", "get_gate", "load_gates", "parse_gates",
     "active_guided_sessions", "guided_left", "send_whisper", "session_mode", "whispers_since",
-    "GateStatus", "ScenarioAccess", "check_access", "record_signoff", "refresh_progress", "scenario_access",
+    "close_idle_sessions", "open_sessions",
+    "GateStatus", "ScenarioAccess", "ScenarioLocked", "check_access", "record_signoff", "refresh_progress", "scenario_access",
     "unlocked_pools", "after_session", "start_session", "progress_report",
     "TeamSettings", "as_user", "set_team_settings", "team_settings",
 ]

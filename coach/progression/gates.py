@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.progression.criteria import CRITERIA
-from knowledge.yaml_lines import line_of
+from knowledge.yaml_lines import compose, line_of, safe_load
 from personas.pools import Localized
 
 CriterionSpec = Annotated[Union[tuple(CRITERIA.values())], Field(discriminator="kind")]  # noqa: UP007
@@ -80,8 +80,8 @@ def gates_path() -> Path:
 def parse_gates(text: str, source: str = "gates.yaml") -> GateFile:
     """Validate gates YAML, or raise GateError naming the file, line and field."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = compose(text)
+        data = safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise GateError(f"{source} line {mark.line + 1 if mark else 1}: YAML syntax error: {exc.problem}; "

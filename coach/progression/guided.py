@@ -84,9 +84,11 @@ def whispers_since(session_id: int, viewer: User | str | int, after_idx: int = -
 
 
 def active_guided_sessions(mentor: User | str | int) -> list[dict]:
-    """Live guided sessions of the trainees this mentor may see, newest first."""
+    """Live guided sessions of the trainees this mentor may see, newest first (idle ones closed first)."""
+    from coach.progression.lifecycle import close_idle_sessions
     from coach.review import visible_user_ids
 
+    close_idle_sessions()
     mentor = as_user(mentor)
     ids = visible_user_ids(mentor)
     with db_session() as db:

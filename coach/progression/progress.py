@@ -44,6 +44,15 @@ class GateStatus(BaseModel):
         return self.status in OPEN
 
 
+class ScenarioLocked(PermissionError):
+    """A scenario the trainee may not play yet; ``reason`` says what unlocks it, in the asked language."""
+
+    def __init__(self, scenario_id: str, reason: str) -> None:
+        super().__init__(f"scenario {scenario_id!r} is locked: {reason}")
+        self.scenario_id = scenario_id
+        self.reason = reason
+
+
 class ScenarioAccess(NamedTuple):
     scenario: object  # scenarios.Scenario
     unlocked: bool
@@ -172,13 +181,15 @@ def unlocked_pools(user: User | str | int) -> list[str]:
     return [p for p in ordered if p in recorded or p in level_one_pools()]
 
 
-def scenario_access(user: User | str | int, statuses: list[GateStatus] | None = None) -> list[ScenarioAccess]:
-    """Every scenario with whether ``user`` may play it and why (or what unlocks it), in the user's language."""
+def scenario_access(user: User | str | int, statuses: list[GateStatus] | None = None,
+                    lang: str | None = None) -> list[ScenarioAccess]:
+    """Every scenario with whether ``user`` may play it and why (or what unlocks it), in ``lang`` (the page's
+    language; the user's stored language when not given)."""
     from personas import get_pool
     from scenarios import list_scenarios
 
     user = as_user(user)
-    zh = user.lang != "en"
+    zh = (lang or user.lang) != "en"
     statuses = statuses if statuses is not None else refresh_progress(user)
     by_id = {g.id: g for g in statuses}
     pools = set(unlocked_pools(user))
@@ -201,8 +212,8 @@ def scenario_access(user: User | str | int, statuses: list[GateStatus] | None = 
             out.append(ScenarioAccess(scenario, True, f"已通过关卡「{title}」" if zh else f"gate '{title}' passed"))
         else:
             needed = [by_id[g.id] for g in pool_openers + openers]
-            names = [f"「{g.title['zh']}」({_status_word(g.status, True)})" if zh else
-                     f"'{g.title['en']}' ({_status_word(g.status, False)})" for g in needed]
+            names = [f"「{g.title['zh']}」({status_word(g.status, True)})" if zh else
+                     f"'{g.title['en']}' ({status_word(g.status, False)})" for g in needed]
             if zh:
                 reason = "通过关卡 " + " 或 ".join(names) + " 解锁" if names else f"客户池「{pool_name}」尚未开放"
             else:
@@ -211,19 +222,19 @@ def scenario_access(user: User | str | int, statuses: list[GateStatus] | None = 
     return out
 
 
-def _status_word(status: str, zh: bool) -> str:
+def status_word(status: str, zh: bool) -> str:
     words = {"locked": ("需先通过前置关卡", "prerequisites first"), "in_progress": ("进行中", "in progress"),
              "awaiting_signoff": ("待导师签字", "awaiting mentor sign-off"), "passed": ("已通过", "passed"),
              "signed_off": ("已签字", "signed off")}
     return words.get(status, (status, status))[0 if zh else 1]
 
 
-def check_access(user: User | str | int, scenario_id: str) -> None:
+def check_access(user: User | str | int, scenario_id: str, lang: str | None = None) -> None:
     """Raise PermissionError naming what unlocks the scenario when ``user`` may not play it yet."""
-    for item in scenario_access(user):
+    for item in scenario_access(user, lang=lang):
         if item.scenario.id == scenario_id:
             if not item.unlocked:
-                raise PermissionError(f"scenario {scenario_id!r} is locked: {item.reason}")
+                raise ScenarioLocked(scenario_id, item.reason)
             return
     raise LookupError(f"unknown scenario {scenario_id!r}; see `coach scenario list`")
 

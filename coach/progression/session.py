@@ -11,13 +11,14 @@ from coach.tables import User
 
 
 def start_session(practice, user: User | str | int, scenario_id: str, seed: int | None = None,
-                  want_hints: bool | None = None):
+                  want_hints: bool | None = None, lang: str | None = None):
     """Check the scenario is unlocked (or an assigned drill), pick mode and hints, start it on ``practice``
-    (a coach.practice.PracticeService). Raises PermissionError saying what unlocks a locked scenario."""
+    (a coach.practice.PracticeService). Raises ScenarioLocked (a PermissionError) saying, in ``lang``, what
+    unlocks a locked scenario."""
     user = as_user(user)
     drills = {d.scenario_id for d in refresh_drills(user)}
     if scenario_id not in drills:
-        check_access(user, scenario_id)
+        check_access(user, scenario_id, lang)
     mode, hints = session_mode(user, want_hints)
     if scenario_id in drills and mode != "guided":
         mode = "drill"

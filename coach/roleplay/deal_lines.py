@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from coach.roleplay.consistency import check_line
 from coach.roleplay.persona_view import PersonaView
 from coach.roleplay.realizer import RealizeRequest
 
@@ -21,7 +22,7 @@ OBJECTION_QUERY = {
 }
 _PERSON = re.compile(r"\[(客户|Person|Customer)\s?[A-Z]\]")
 _COMPANY = re.compile(r"\[(公司|Company)\s?[A-Z]\]")
-_MONEY = re.compile(r"\d[\d,.]*\s*(万|千|元|块|k\b|K\b|million)|[$¥￥]\s?\d")
+_MONEY = re.compile(r"\d[\d,.]*\s*(万|千|元|块|k\b|K\b|million)|(RMB|USD|CNY|[$¥￥])\s?\d")
 _OTHER_PLACEHOLDER = re.compile(r"\[[^\]]{1,20}\]")
 
 
@@ -35,6 +36,12 @@ class DealLineSource:
         self.mode = mode
         self.competitors = sorted({c for c in competitors if c}, key=len, reverse=True)
         self.k = k
+        # The anonymizer sometimes takes the first part of a vendor name for a person ("[客户A]零食"): a placeholder
+        # glued to the tail of a known vendor name is that vendor, not the customer's boss.
+        tails = sorted({name[i:] for name in self.competitors for i in range(1, len(name) - 1)
+                        if len(name[i:]) >= 2 and name[i:].strip() == name[i:]}, key=len, reverse=True)
+        self._vendor_stub = re.compile(r"\[(?:客户|公司|Person|Customer|Company)\s?[A-Z]\]\s?(?:"
+                                       + "|".join(re.escape(t) for t in tails) + ")") if tails else None
 
     def query_text(self, request: RealizeRequest) -> str:
         lang = "en" if request.persona.lang == "en" else "zh"
@@ -73,8 +80,12 @@ class DealLineSource:
                 text = text.replace(name, persona.competitor)
         if _MONEY.search(text):
             return None  # figures belong to the persona, not to some other deal
+        if self._vendor_stub is not None and self._vendor_stub.search(text):
+            if not persona.competitor:
+                return None
+            text = self._vendor_stub.sub(persona.competitor, text)
         text = _COMPANY.sub("我们公司" if zh else "our company", text)
         text = _PERSON.sub(persona.decision_maker or ("老板" if zh else "my boss"), text)
-        if _OTHER_PLACEHOLDER.search(text):
-            return None
+        if _OTHER_PLACEHOLDER.search(text) or check_line(text, persona):
+            return None  # a role, product, size or vendor this customer does not have
         return text.strip() or None

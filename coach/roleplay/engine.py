@@ -39,6 +39,24 @@ class Setup(BaseModel):
     model_config = {"arbitrary_types_allowed": True}
 
 
+class LineOrigin(BaseModel):
+    """Who wrote a customer line: the LLM (and which model) or the offline customer, and what the user was told."""
+
+    source: str = "offline"  # llm | offline
+    model: str | None = None
+    notices: list[str] = Field(default_factory=list)
+
+
+class Opening(BaseModel):
+    """The customer's first line with its origin and notices (``open`` keeps the old tuple for callers)."""
+
+    state: CustomerState
+    act: Act
+    text: str
+    notices: list[str] = Field(default_factory=list)
+    origin: LineOrigin = Field(default_factory=LineOrigin)
+
+
 class TurnResult(BaseModel):
     reply: str
     grade: dict[str, Any]
@@ -48,6 +66,7 @@ class TurnResult(BaseModel):
     state: CustomerState
     latency_ms: float = 0.0
     ended: bool = False
+    origin: LineOrigin = Field(default_factory=LineOrigin)
 
 
 def _signal(grade: Any, reply: str) -> ReplySignal:
@@ -76,16 +95,57 @@ class RolePlayEngine:
         self.fallback = fallback or (self.realizer if isinstance(self.realizer, OfflineRealizer) else OfflineRealizer())
 
     def config(self, setup: Setup, persona: PersonaView) -> PolicyConfig:
-        return PolicyConfig(max_turns=setup.max_turns, intensity=setup.intensity, facts=list(persona.facts))
+        return PolicyConfig(max_turns=setup.max_turns, intensity=setup.intensity, facts=list(persona.facts),
+                            persona=persona)
 
     def open(self, setup: Setup, persona: PersonaView, seed: int) -> tuple[CustomerState, Act, str]:
         """The customer's first line (usually the scenario's first objection)."""
+        opening = self.open_line(setup, persona, seed)
+        return opening.state, opening.act, opening.text
+
+    def open_line(self, setup: Setup, persona: PersonaView, seed: int) -> Opening:
+        """The first line with the realizer's notices (a fallback on the opening is never silent) and origin."""
         state = CustomerState(pending=[o.type for o in setup.objections])
         rng = random.Random(f"{seed}:open")
         act = choose_act(state, None, setup.objections, self.config(setup, persona), rng)
-        text, _ = self.realizer.realize(RealizeRequest(act=act, persona=persona, state=state, seed=seed))
+        request = RealizeRequest(act=act, persona=persona, state=state, seed=seed)
+        text, notices, origin = "", [], None
+        for event in self._speak(request):
+            if event.kind == "delta":
+                text += event.text
+            elif event.kind == "reset":
+                text = ""
+            elif event.kind == "notice":
+                notices.append(event.text)
+            elif event.kind == "origin":
+                origin = LineOrigin.model_validate_json(event.text)
         self._remember(state, act, text)
-        return state, act, text
+        return Opening(state=state, act=act, text=text, notices=notices, origin=origin or LineOrigin())
+
+    def _speak(self, request: RealizeRequest) -> Iterator[RealizerEvent]:
+        """The realizer's events without its ``source`` marks, then one ``origin`` event (JSON LineOrigin);
+        an empty line is answered by the fallback."""
+        text, notices, source = "", [], None
+        for event in self.realizer.stream(request):
+            if event.kind == "source":
+                source = event.text
+                continue
+            if event.kind == "delta":
+                text += event.text
+            elif event.kind == "reset":
+                text = ""
+            elif event.kind == "notice":
+                notices.append(event.text)
+            yield event
+        if not text.strip():
+            text, _ = self.fallback.realize(request)
+            source = "offline"
+            yield RealizerEvent(kind="reset")
+            yield RealizerEvent(kind="delta", text=text)
+        source = source or self.realizer.name
+        kind, _, model = source.partition(":")
+        origin = LineOrigin(source="llm" if kind == "llm" else "offline", model=model or None, notices=notices)
+        yield RealizerEvent(kind="origin", text=origin.model_dump_json())
 
     def stream_step(self, setup: Setup, persona: PersonaView, state: CustomerState, seed: int,
                     history: list[tuple[str, str]], reply: str) -> Iterator[RealizerEvent | TurnResult]:
@@ -106,8 +166,11 @@ class RolePlayEngine:
             state.revealed.append(act.fact)
         request = RealizeRequest(act=act, persona=persona, state=state, seed=seed,
                                  history=[*history, ("trainee", reply)], trainee_reply=reply)
-        text, notices = "", []
-        for event in self.realizer.stream(request):
+        text, notices, origin = "", [], LineOrigin()
+        for event in self._speak(request):
+            if event.kind == "origin":  # ours, not the UI's: it travels in the TurnResult
+                origin = LineOrigin.model_validate_json(event.text)
+                continue
             if event.kind == "delta":
                 text += event.text
             elif event.kind == "reset":
@@ -115,17 +178,13 @@ class RolePlayEngine:
             elif event.kind == "notice":
                 notices.append(event.text)
             yield event
-        if not text.strip():
-            text, _ = self.fallback.realize(request)
-            yield RealizerEvent(kind="reset")
-            yield RealizerEvent(kind="delta", text=text)
         self._remember(state, act, text)
         if act.kind in {"end_call", "agree_next_step"}:
             state.ended = True
             state.end_reason = "next_step" if act.kind == "agree_next_step" else (
                 "patience" if "patience" in act.reason else "max_turns" if "maximum" in act.reason else "unhandled")
         yield TurnResult(reply=reply, grade=_dump(grade), act=act, customer_text=text, notices=notices, state=state,
-                         latency_ms=(time.perf_counter() - started) * 1000, ended=state.ended)
+                         latency_ms=(time.perf_counter() - started) * 1000, ended=state.ended, origin=origin)
 
     def step(self, setup: Setup, persona: PersonaView, state: CustomerState, seed: int,
              history: list[tuple[str, str]], reply: str) -> TurnResult:

@@ -75,7 +75,10 @@ def persona_view(persona: Persona) -> PersonaView:
         competitor=vendor, budget=budget, products=list(facts.products), pain=pain,
         decision_maker=persona.decision_chain[0] if persona.decision_chain else "",
         timeline=timeline, temperament=persona.temperament, style=persona.speaking_style, facts=fact_lines,
-        hidden=hidden_strings(persona),
+        hidden=hidden_strings(persona), decision_chain=list(persona.decision_chain), role=persona.role,
+        size=persona.company.size or "", budget_amount=facts.budget, budget_sensitivity=persona.budget_sensitivity,
+        decision_cycle=persona.decision_cycle, also_evaluating=list(persona.competitor.also_evaluating),
+        satisfaction=persona.competitor.satisfaction,
     )
 
 

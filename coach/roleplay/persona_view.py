@@ -23,6 +23,15 @@ class PersonaView(BaseModel):
     style: str = ""
     facts: dict[str, str] = Field(default_factory=dict)  # fact key -> wording, revealed when asked well
     hidden: list[str] = Field(default_factory=list)  # hidden texts an LLM customer must never repeat verbatim
+    # traits the reactions and the consistency check read (defaults keep older stored views loadable)
+    decision_chain: list[str] = Field(default_factory=list)
+    role: str = ""
+    size: str = ""
+    budget_amount: float | None = None
+    budget_sensitivity: float = 0.5
+    decision_cycle: str = "standard"  # fast | standard | committee
+    also_evaluating: list[str] = Field(default_factory=list)
+    satisfaction: float | None = None  # with the competitor in use, 0-1
 
     def slots(self) -> dict[str, str]:
         zh = self.lang == "zh"
@@ -35,6 +44,10 @@ class PersonaView(BaseModel):
             "decision_maker": self.decision_maker or ("老板" if zh else "my boss"),
             "timeline": self.timeline or ("下个季度" if zh else "next quarter"),
             "pain": self.pain or ("效率低" if zh else "slow processes"),
+            "size": self.size or ("我们这点规模" if zh else "a business our size"),
+            "chain": ("、" if zh else ", ").join(self.decision_chain) or self.decision_maker
+            or ("老板" if zh else "my boss"),
+            "title": self.title or ("负责人" if zh else "the person in charge"),
         }
 
     def fill(self, template: str) -> str:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from coach.roleplay.persona_view import PersonaView
+from coach.roleplay.reactions import NEXT_STEP_OFFERS, react, recall, remember
+from coach.roleplay.rep_moves import RepMove, read_move
 from coach.roleplay.state import Act, CustomerState
 
 # Which persona fact answers a good question asked while an objection is open.
@@ -40,6 +44,16 @@ class ReplySignal:
     def advances(self) -> bool:
         return "advance" in self.steps
 
+    @cached_property
+    def move(self) -> RepMove:
+        """What the reply asks, offers and promises (the rep-move reader)."""
+        return read_move(self.text)
+
+    @property
+    def is_off_topic(self) -> bool:
+        """The understanding layer reads it as unrelated (or it is small talk), and it names nothing of the deal."""
+        return (self.off_topic >= 0.75 or self.move.small_talk) and not self.move.about_the_deal
+
 
 @dataclass(frozen=True)
 class HiddenObjection:
@@ -56,6 +70,8 @@ class PolicyConfig:
     agree_trust: float = 0.5
     buying_trust: float = 0.62
     facts: list[str] = field(default_factory=list)  # persona fact keys available to reveal
+    persona: PersonaView | None = None  # traits the reactions read (budget sensitivity, cycle, competitor)
+    off_topic_limit: int = 3  # off-topic replies in a row before the customer hangs up
 
 
 
@@ -88,9 +104,21 @@ def trigger_fires(trigger: str, state: CustomerState, signal: ReplySignal | None
 def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, float], cfg: PolicyConfig) -> bool:
     """Apply one graded reply to trust, patience and the active objection; True when it was resolved now."""
     state.turn += 1
-    state.trust += (signal.score - 40) / 200 - 0.05 * len(signal.anti_patterns) + (0.03 if signal.clarifies else 0)
-    state.patience -= 0.05 + (0.1 if signal.score < 25 else 0) + 0.05 * len(signal.anti_patterns) \
-        + 0.1 * signal.off_topic
+    off_topic = signal.is_off_topic
+    # a sincere question or a concrete offer is discovery, not a failed answer: it costs no trust or presses
+    engaged = bool(signal.move.questions or signal.move.offers) and not off_topic
+    delta = (signal.score - 40) / 200 - 0.05 * len(signal.anti_patterns) + (0.03 if signal.clarifies else 0)
+    # small talk or an order to the customer is no proof of incompetence: it costs patience, little trust
+    stray = off_topic or signal.move.instruction
+    state.trust += max(delta, -0.02) if engaged else max(delta, -0.05) if stray else delta
+    remember(state, signal.move, off_topic)
+    if signal.move.instruction:
+        state.patience -= 0.1
+    elif off_topic:
+        state.patience -= 0.05 + 0.1 * state.off_topic_run
+    else:
+        state.patience -= 0.05 + (0.1 if signal.score < 25 and not engaged else 0) \
+            + 0.05 * len(signal.anti_patterns) + (0.1 * signal.off_topic if not signal.move.about_the_deal else 0)
     state.patience += 0.04 if signal.score >= 60 else 0
     if signal.advances and state.active is None:
         state.trust += 0.04  # a concrete next step once the concerns are settled reads as competence
@@ -106,6 +134,8 @@ def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, 
         state.resolved.append(active)
         state.active = None
         return True
+    if engaged:
+        return False
     state.presses[active] = state.presses.get(active, 0) + 1
     if state.presses[active] >= 2 and signal.score < 40 and active not in state.escalated:
         state.escalated.append(active)
@@ -114,21 +144,64 @@ def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, 
 
 def choose_act(state: CustomerState, signal: ReplySignal | None, objections: list[HiddenObjection],
                cfg: PolicyConfig, rng: random.Random, just_resolved: bool = False) -> Act:
-    """Pick the next act. Order matters and is the policy: patience, limits, the open objection, new
-    objections whose trigger fires, then the goal (next step), then small moves."""
+    """Pick the next act and the reactions said before it. The reactions read the reply (question asked, offer
+    made, off-topic, an order to the customer); the act reads the state, and the state reads the reactions:
+    an answered question is a revealed fact, an accepted trial is a next step, off-topic talk costs patience."""
+    if signal is None:
+        return _act(state, None, objections, cfg, rng, just_resolved, [])
+    off_topic = signal.is_off_topic
+    reactions = react(signal.move, off_topic, signal.score, state, cfg.persona, cfg.facts,
+                      random.Random(f"{rng.random()}:react"))
+    accepted = [r.offer for r in reactions if r.kind == "offer" and r.stance == "accept_condition"]
+    if any(offer in NEXT_STEP_OFFERS for offer in accepted):
+        state.asked_for_next_step = True
+        state.trust = min(1.0, state.trust + 0.05)  # the customer has just agreed to something concrete
+    elif any(r.kind == "offer" and r.stance == "reject" for r in reactions):
+        state.trust = max(0.0, state.trust - 0.02)
+    act = _act(state, signal, objections, cfg, rng, just_resolved, reactions)
+    if act.kind == "end_call":  # a customer who hangs up accepts nothing on the way out
+        reactions = [r.model_copy(update={"stance": "reject"}) if r.stance == "accept_condition" else r
+                     for r in reactions]
+        state.offers.update({r.offer: r.stance for r in reactions if r.kind == "offer" and r.offer and
+                             r.stance != "repeat"})
+    for reaction in reactions:
+        if reaction.kind == "answer" and reaction.fact and reaction.fact not in state.revealed:
+            state.revealed.append(reaction.fact)
+    if not reactions or (len(reactions) == 1 and reactions[0].kind == "offer"):
+        # hold the rep to an earlier promise when nothing else was asked (or after a short stance on an offer)
+        again = recall(state, act.kind, random.Random(f"{state.turn}:{len(state.claims)}:recall"), signal.move.claims)
+        reactions = [*reactions, again] if again else reactions
+    return act.model_copy(update={"reactions": reactions})
+
+
+def _act(state: CustomerState, signal: ReplySignal | None, objections: list[HiddenObjection],
+         cfg: PolicyConfig, rng: random.Random, just_resolved: bool, reactions: list) -> Act:
+    """The act itself. Order matters and is the policy: patience, limits, the open objection, new objections
+    whose trigger fires, then the goal (next step), then small moves."""
     unrevealed = [f for f in cfg.facts if f not in state.revealed]
+    off_topic = signal is not None and signal.is_off_topic
+    answered = next((r.fact for r in reactions if r.kind == "answer" and r.fact), None)
+    accepted_step = any(r.kind == "offer" and r.stance == "accept_condition" and r.offer in NEXT_STEP_OFFERS
+                        for r in reactions)
     if signal is not None and state.patience <= 0.0:
         return Act(kind="end_call", reason="patience ran out")
+    if off_topic and state.off_topic_run >= cfg.off_topic_limit:
+        state.patience = 0.0
+        return Act(kind="end_call", reason="patience ran out: the talk kept drifting off topic")
     if signal is not None and state.turn >= cfg.max_turns:
         return Act(kind="end_call", reason="maximum turns reached")
     if just_resolved and state.last_act is not None:
         return Act(kind="drop_objection", objection=state.last_act.objection, reason="handled well enough")
+    if answered:
+        return Act(kind="reveal_fact", objection=state.active, fact=answered, reason="a question was asked and trust allows")
     if state.active:
         presses = state.presses.get(state.active, 0)
         fact = FACT_FOR_OBJECTION.get(state.active)
-        if signal is not None and signal.clarifies and fact in unrevealed and signal.score >= 35:
+        asked = bool(reactions) and reactions[0].kind in {"answer", "evade"}
+        if signal is not None and signal.clarifies and not off_topic and not asked and fact in unrevealed \
+                and signal.score >= 35:
             return Act(kind="reveal_fact", objection=state.active, fact=fact, reason="a good question was asked")
-        if presses >= cfg.max_presses and state.trust < 0.25:
+        if presses >= cfg.max_presses and state.trust < 0.25 and not accepted_step:
             return Act(kind="end_call", objection=state.active, reason="objection never handled")
         intensity = min(1.0, 0.4 + 0.2 * presses + (0.2 if state.active in state.escalated else 0))
         return Act(kind="press_objection", objection=state.active, intensity=intensity, reason="handled poorly")
@@ -142,13 +215,13 @@ def choose_act(state: CustomerState, signal: ReplySignal | None, objections: lis
             state.active = pending
             return Act(kind="raise_objection", objection=pending, intensity=objection.severity,
                        reason=f"hidden objection ({objection.trigger})")
-    if signal is not None and signal.advances:
+    if signal is not None and (signal.advances or accepted_step):
         if state.trust >= cfg.agree_trust:
             state.next_step_agreed = True
             return Act(kind="agree_next_step", reason="trust high enough and a next step proposed")
         return Act(kind="stall", reason="next step proposed before trust was earned")
-    if state.trust >= cfg.buying_trust:
+    if state.trust >= cfg.buying_trust and not off_topic:
         return Act(kind="buying_signal", reason="trust is high")
-    if signal is not None and signal.clarifies and unrevealed:
+    if signal is not None and signal.clarifies and unrevealed and not off_topic and not reactions:
         return Act(kind="reveal_fact", fact=rng.choice(unrevealed), reason="a question was asked")
     return Act(kind=rng.choice(["ask_question", "ask_question", "stall"]), reason="waiting to be convinced")

@@ -5,6 +5,19 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class Reaction(BaseModel):
+    """How the customer first responds to what the rep just did, before the act: answer the question asked,
+    take a stance on the offer made, pull the talk back to business, hold the rep to an earlier promise."""
+
+    kind: str  # answer | evade | offer | pull_back | ignore_instruction | recall
+    topic: str | None = None  # the question topic answered or evaded (rep_moves.QUESTION_TOPICS)
+    offer: str | None = None  # the offer reacted to (rep_moves.OFFERS)
+    stance: str | None = None  # accept_condition | ask_details | reject | compare
+    fact: str | None = None  # the persona fact an answer reveals
+    claim: str | None = None  # the rep's own earlier words a recall quotes
+    level: int = 0  # impatience: how many off-topic replies in a row
+
+
 class Act(BaseModel):
     """One customer move chosen by the policy; a realizer turns it into words."""
 
@@ -13,6 +26,7 @@ class Act(BaseModel):
     fact: str | None = None  # key of a persona fact to reveal
     intensity: float = 0.5
     reason: str = ""  # why the policy chose it: shown in previews and reviews
+    reactions: list[Reaction] = Field(default_factory=list)  # what the customer says first, in reply to the rep
 
 
 class CustomerState(BaseModel):
@@ -35,6 +49,13 @@ class CustomerState(BaseModel):
     ended: bool = False
     end_reason: str | None = None
     last_act: Act | None = None
+    # what the customer remembers of the conversation (read by the policy and the realizer)
+    rep_topics: list[str] = Field(default_factory=list)  # topics/offers the rep has covered: not asked again
+    claims: list[str] = Field(default_factory=list)  # the rep's concrete promises, verbatim
+    recalled: list[str] = Field(default_factory=list)  # promises the customer has already held the rep to
+    offers: dict[str, str] = Field(default_factory=dict)  # offer -> the stance the customer took
+    answered: list[str] = Field(default_factory=list)  # question topics the customer has answered
+    off_topic_run: int = 0  # off-topic replies in a row
 
     @property
     def outcome(self) -> str:

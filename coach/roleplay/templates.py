@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError, model_validator
 
 from knowledge.taxonomy import ACTS, OBJECTION_TYPES
+from knowledge.yaml_lines import safe_load as bounded_yaml
 
 
 class Bilingual(BaseModel):
@@ -56,6 +57,6 @@ class LineBank(BaseModel):
 def load_line_bank() -> LineBank:
     path = resources.files("coach.data") / "customer_lines.yaml"
     try:
-        return LineBank.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return LineBank.model_validate(bounded_yaml(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{path}: invalid customer line bank: {exc}") from exc

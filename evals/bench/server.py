@@ -13,12 +13,14 @@ def build_app(services=None):
     """The practice API routes first, then the whole app (Gradio + /healthz) mounted at /."""
     from fastapi import FastAPI
 
+    from ui.edge_limits import BodyLimitMiddleware
     from ui.practice_api import register_practice_routes
     from ui.server import build_asgi
     from ui.services import Services
 
     services = services or Services()
     outer = FastAPI(title="AI Sales Coach (bench)")
+    outer.add_middleware(BodyLimitMiddleware)  # the same edge limits as `coach serve` for the routes added here
     register_practice_routes(outer, services.practice)
     outer.mount("/", build_asgi(services))
     return outer, services
@@ -51,7 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     app, services = build_app()
     warm(services)
     print(f"bench server ready on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    from ui.server import uvicorn_config
+
+    uvicorn.Server(uvicorn_config(app, args.host, args.port)).run()  # as `coach serve` runs (WebSocket size cap)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from knowledge.taxonomy import ACTS, DECISION_SIGNALS, INDUSTRIES, OBJECTION_TYPES, SEGMENTS
+from knowledge.yaml_lines import safe_load as bounded_yaml
 
 LANGS = ("zh", "en")
 CORPUS_INDUSTRIES: tuple[str, ...] = tuple(i for i in INDUSTRIES if i != "insurance")
@@ -241,7 +242,7 @@ def _read(lang: str, kind: str) -> Any:
     filename = f"{kind}.{lang}.yaml"
     try:
         text = resources.files("evals.corpus").joinpath("templates").joinpath(filename).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data = bounded_yaml(text)
     except FileNotFoundError as exc:
         raise TemplateError(f"{filename}: missing from evals/corpus/templates/") from exc
     except yaml.YAMLError as exc:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from knowledge.index.docs import METADATA_FIELDS, normalise_filters
 from knowledge.taxonomy import DECISION_SIGNALS, NO_OBJECTION, OBJECTION_TYPES
+from knowledge.yaml_lines import safe_load as bounded_yaml
 
 RULE_FIELDS = (*METADATA_FIELDS, "signal")
 
@@ -56,7 +56,7 @@ def load_queries(text: str | None = None) -> list[LabelledQuery]:
     source = "evals/retrieval/queries.yaml"
     if text is None:
         text = resources.files("evals.retrieval").joinpath("queries.yaml").read_text(encoding="utf-8")
-    items = (yaml.safe_load(text) or {}).get("queries", [])
+    items = (bounded_yaml(text) or {}).get("queries", [])
     out = []
     for number, item in enumerate(items, start=1):
         try:

@@ -13,17 +13,16 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 from coach.practice import setup_for
 from coach.roleplay.engine import RolePlayEngine
 from coach.roleplay.from_persona import persona_view
 from coach.roleplay.guards import contradicts, role_inversion
+from knowledge.yaml_lines import safe_load as bounded_yaml
 
 
 @lru_cache(maxsize=1)
 def scripts() -> dict:
-    return yaml.safe_load((resources.files("evals.roleplay") / "data" / "scripts.yaml").read_text("utf-8"))
+    return bounded_yaml((resources.files("evals.roleplay") / "data" / "scripts.yaml").read_text("utf-8"))
 
 
 def tokens(text: str, lang: str) -> list[str]:
@@ -50,9 +49,11 @@ def play(engine: RolePlayEngine, scenario, deals, seed: int, replies: list[str],
     persona = synthesize_persona(scenario, deals, seed)
     view = persona_view(persona)
     setup = setup_for(scenario, persona).model_copy(update={"max_turns": max(turns, scenario.max_turns)})
-    state, act, text = engine.open(setup, view, seed)
+    opening = engine.open_line(setup, view, seed)
+    state, act, text = opening.state, opening.act, opening.text
     history = [("customer", text)]
     lines, scores, acts = [text], [], [act.kind]
+    origins = [opening.origin.source]  # llm | offline: who wrote each line (fallbacks are counted from it)
     result = None
     for i in range(turns):
         reply = replies[i % len(replies)]
@@ -62,9 +63,10 @@ def play(engine: RolePlayEngine, scenario, deals, seed: int, replies: list[str],
         lines.append(result.customer_text)
         scores.append(float(result.grade.get("score", 0)))
         acts.append(result.act.kind)
+        origins.append(result.origin.source)
         if result.ended:
             break
-    return {"persona": view, "lines": lines, "scores": scores, "acts": acts, "state": state}
+    return {"persona": view, "lines": lines, "scores": scores, "acts": acts, "state": state, "origins": origins}
 
 
 def run_roleplay_eval(scenario_ids: list[str] | None = None, sessions: int = 200, turns: int = 20,
@@ -119,6 +121,12 @@ def run_roleplay_eval(scenario_ids: list[str] | None = None, sessions: int = 200
             "strong": outcome_rates(bucket["strong"]),
             "weak": outcome_rates(bucket["weak"]),
         }
+    from evals.roleplay.listening import attach_listening  # the customer listens (issue 15)
+
+    attach_listening(out, report["by_lang"], chosen, sessions, engine, progress)
+    from evals.roleplay.realizers import attach_realizers  # per realizer, before/after guards (issue 18)
+
+    attach_realizers(out, report["by_lang"], engine, chosen, per, turns, competitors, progress)
     return out
 
 

@@ -20,7 +20,13 @@ from knowledge.embeddings import Embedder
 from knowledge.playbooks.loader import DATA_DIR as PLAYBOOK_DIR
 from knowledge.playbooks.loader import load_playbooks, load_shared
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, OBJECTION_TYPES, STEPS
-from knowledge.understanding.features import CueSet, customer_features, pair_features, strip_fillers
+from knowledge.understanding.features import (
+    CueSet,
+    customer_features,
+    length_free,
+    pair_features,
+    strip_fillers,
+)
 from knowledge.understanding.heads import LinearHead, fit_temperature, sigmoid, softmax
 from knowledge.understanding.model import CLASSES, SIGNALS
 
@@ -29,6 +35,7 @@ FOLDS = 5
 C_CUSTOMER = 2.0
 C_PAIR = 1.0
 DEFAULT_WEIGHTS = {"acknowledge": 10, "clarify": 20, "evidence": 20, "reframe": 15, "validate": 15, "advance": 20}
+REPLY_CUE_FREE = True  # relevance, answers and quality read no cue hits (chosen on the JDDC tune half); steps do
 CUE_ANTI = ("empty_agreement", "discount_without_tradeoff", "disparage_competitor", "over_promise")
 
 
@@ -222,12 +229,15 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     cprob = np.stack([1 - objection.predict(ccx)[:, CLASSES.index("none")], question.predict(ccx)[:, 0]], axis=1)
     px = pair_features(cvec, rvec, ctext, [r["reply"] for r in pairs], cues, cprob.astype(np.float32))
     pfolds = _folds(ctext)
-    St = np.array([[float(s in r["steps"]) for s in STEPS] for r in pairs])
-    steps = fit_sigmoids(px, St, np.ones(len(pairs), bool), C_PAIR, pfolds, STEPS)
-    step("reply heads", 1, 5)
     has_anti = np.array([r["anti_patterns"] is not None for r in pairs])
     A = np.array([[float(a in (r["anti_patterns"] or [])) for a in ANTI_PATTERNS] for r in pairs])
-    anti = fit_sigmoids(px, A, has_anti, C_PAIR, pfolds, ANTI_PATTERNS)
+    anti = fit_sigmoids(px, A, has_anti, C_PAIR, pfolds, ANTI_PATTERNS)  # monologue needs the reply's length
+    # the other reply heads must not learn "long = good"; the score's heads not "playbook words = good"
+    # (see features.length_free); the step heads keep the cue hits a step's wording gives
+    px, px_steps = length_free(px, cues, REPLY_CUE_FREE), length_free(px, cues)
+    St = np.array([[float(s in r["steps"]) for s in STEPS] for r in pairs])
+    steps = fit_sigmoids(px_steps, St, np.ones(len(pairs), bool), C_PAIR, pfolds, STEPS)
+    step("reply heads", 1, 5)
     step("reply heads", 2, 5)
     has_rel = np.array([r["relevance"] is not None for r in pairs])
     relevance = fit_softmax(px[has_rel], np.array([r["relevance"] for r in pairs if r["relevance"] is not None]),
@@ -272,6 +282,7 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
         "combiner": [round(float(x), 4) for x in combiner],
     }
     meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
+            "reply_length_free": True, "reply_cue_free": REPLY_CUE_FREE,
             "seed": SEED, "cues": cues.to_json(), "default_weights": DEFAULT_WEIGHTS, "figures": figures}
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     out.parent.mkdir(parents=True, exist_ok=True)

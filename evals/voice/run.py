@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from coach.voice import SpeechToText, WhisperSTT, get_engine, speak, whisper_model_dir
 from evals.voice.metrics import error_counts
 from knowledge.settings import Settings, get_settings
+from knowledge.yaml_lines import safe_load as bounded_yaml
 
 DEFAULT_ENGINES = {"zh": "espeak", "en": "piper"}
 # espeak's female Mandarin variant is the most intelligible; piper ships only a male English voice.
@@ -31,7 +32,7 @@ def load_sentences(path: Path | None = None) -> Sentences:
     """Load ``sentences.yaml`` (shipped beside this module, or ``path``), naming the file on error."""
     source = path or Path(str(resources.files("evals.voice").joinpath("sentences.yaml")))
     try:
-        return Sentences.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
+        return Sentences.model_validate(bounded_yaml(source.read_text(encoding="utf-8")))
     except yaml.YAMLError as exc:
         raise ValueError(f"{source}: not valid YAML: {exc}") from exc
     except ValidationError as exc:

@@ -9,15 +9,17 @@ from pydantic import BaseModel
 
 Kind = Literal[
     "person", "company", "phone", "email", "id_card", "bank_card",
-    "address", "wechat", "url", "plate", "amount",
+    "address", "wechat", "url", "plate", "amount", "qq", "passport",
 ]
 KINDS: tuple[str, ...] = (
     "person", "company", "phone", "email", "id_card", "bank_card",
-    "address", "wechat", "url", "plate", "amount",
+    "address", "wechat", "url", "plate", "amount", "qq", "passport",
 )
 
 # Kinds that get a lettered pseudonym ([客户A], [Company B]); the rest get one fixed label per kind.
-LETTERED = {"person": {"zh": "客户", "en": "Person"}, "company": {"zh": "公司", "en": "Company"}}
+# "rep" is not a detected kind: a person found to be the sales rep gets [销售A]/[Rep A] instead of [客户A]/[Person A].
+LETTERED = {"person": {"zh": "客户", "en": "Person"}, "company": {"zh": "公司", "en": "Company"},
+            "rep": {"zh": "销售", "en": "Rep"}}
 LABELS: dict[str, dict[str, str]] = {
     "phone": {"zh": "[电话]", "en": "[PHONE]"},
     "email": {"zh": "[邮箱]", "en": "[EMAIL]"},
@@ -28,6 +30,8 @@ LABELS: dict[str, dict[str, str]] = {
     "url": {"zh": "[网址]", "en": "[URL]"},
     "plate": {"zh": "[车牌]", "en": "[PLATE]"},
     "amount": {"zh": "[金额]", "en": "[AMOUNT]"},
+    "qq": {"zh": "[QQ]", "en": "[QQ]"},
+    "passport": {"zh": "[护照]", "en": "[PASSPORT]"},
 }
 
 

@@ -20,6 +20,9 @@ def letters(index: int) -> str:
 class PseudonymScope:
     """Hands out stable lettered pseudonyms per kind, and links partial names to the full name.
 
+    Kinds are separate letter spaces: "person" (the customer's side), "rep" (the sales side) and "company", so a
+    rep's 小王 never shares a letter with the buyer 王秀英 however alike their surnames are.
+
     A partial name ("张总", "Mr. Smith", "John") shares the letter of the one full name it fits
     ("张伟", "John Smith"), whichever appears first; when several full names fit, it gets its own letter.
     `keep` holds surfaces never to mask (e.g. the deal's competitor names, which coaching needs).
@@ -31,6 +34,9 @@ class PseudonymScope:
         self._count: dict[str, int] = {}
         self._fulls_by_part: dict[tuple[str, str, str], list[str]] = {}
         self._alias_bound: dict[tuple[str, str, str], bool] = {}
+        self.roles: dict[str, str] = {}  # a name's surface → "rep" or "customer", as the deal's turns showed it
+        self.companies: set[str] = set()  # short names of the deal's companies (a bare 云帆 is that company)
+        self.name_parts: dict[str, str] = {}  # lower-case first/last names of the deal's full English names
 
     def _new(self, kind: str) -> int:
         n = self._count.get(kind, 0)

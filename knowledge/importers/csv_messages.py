@@ -28,6 +28,7 @@ from knowledge.importers.base import (
     register_importer,
     validation_message,
 )
+from knowledge.importers.column_guess import guess_mapping
 from knowledge.records import DealRecord, Turn
 
 FIELDS = ("conversation_id", "timestamp", "message", "author")
@@ -80,22 +81,37 @@ class MessagesCsvImporter(Importer):
 
     def read(self, path: Path, options: dict | None = None) -> Iterator[ImportItem]:
         options = dict(options or {})
-        mapping = {f: f for f in (*FIELDS, *DEAL_FIELDS)} | options.get("mapping", {})
         reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
         columns = reader.fieldnames or []
+        # header names are guessed in both languages (客户, 内容, 时间 …); an explicit mapping (--map) wins
+        mapping = {f: f for f in (*FIELDS, *DEAL_FIELDS)} | guess_mapping(columns, options.get("mapping"))
         missing = [mapping[f] for f in REQUIRED if mapping[f] not in columns]
         if missing:
             raise ImportFileError(
-                f"{path.name}: missing column(s) {', '.join(missing)} (found: {', '.join(columns) or 'none'}); "
-                "name yours with --map message=<column>,author=<column>"
+                f"{path.name}: missing column(s) {', '.join(missing)} ({_describe_header(columns)}); "
+                "the first line must be a header row naming the columns, or name yours with "
+                "--map message=<column>,author=<column>"
             )
         outcomes = _outcomes_beside(path, options | {"mapping": mapping})
         deals: dict[str, dict] = {}
+        cut: dict[str, int] = {}  # conversation → line of a row with columns missing (a file cut short)
+        conv = path.stem
         start = reader.line_num + 1
-        for row in reader:
+        for row in _rows(reader):
             line, start = start, reader.line_num + 1
+            if row is _UNREADABLE:  # the csv module gives up on the rest of the file: so do we, clearly
+                cut.setdefault(conv, line)
+                yield ImportIssue(file=path.name, line=line, message=f"the row cannot be read (a cell longer than "
+                                  f"{csv.field_size_limit():,} characters, or a stray quote); the rest of the file "
+                                  "was not read")
+                break
             if None in row or any(row.get(c) is None for c in columns):
-                yield ImportIssue(file=path.name, line=line, message=f"expected {len(columns)} columns")
+                got = len([v for k, v in row.items() if k is not None and v is not None])
+                if got < len(columns):  # a cut-off row: the rest of its conversation is missing too
+                    conv = (row.get(mapping["conversation_id"]) or "").strip() or conv
+                    cut.setdefault(conv, line)
+                yield ImportIssue(file=path.name, line=line, message=f"expected {len(columns)} columns, found "
+                                  f"{got if got < len(columns) else 'more'}")
                 continue
             conv = (row.get(mapping["conversation_id"]) or "").strip() or path.stem
             text = (row.get(mapping["message"]) or "").strip()
@@ -114,6 +130,11 @@ class MessagesCsvImporter(Importer):
         # One guess for the whole file: a file of calls is usually one line of business.
         file_industry = guess_industry(" ".join(t.text for d in deals.values() for t in d["turns"][:200]))
         for conv, deal in deals.items():
+            if conv in cut:
+                yield ImportIssue(file=path.name, line=deal["line"], message=(
+                    f"conversation cut short (line {cut[conv]} is incomplete); the whole conversation was skipped "
+                    "so a partial deal is not stored as a complete one: re-export the file"))
+                continue
             yield self._record(path, conv, deal, outcomes.get(conv), mapping, {"file_industry": file_industry} | options)
 
     @staticmethod
@@ -138,6 +159,35 @@ class MessagesCsvImporter(Importer):
             return deal["line"], DealRecord(**fields)
         except ValidationError as exc:
             return ImportIssue(file=path.name, line=deal["line"], message=validation_message(exc))
+
+
+_UNREADABLE = object()
+
+
+def _rows(reader: csv.DictReader):
+    """The reader's rows, then ``_UNREADABLE`` once if the csv module raises (it cannot resume after that)."""
+    try:
+        yield from reader
+    except csv.Error:
+        yield _UNREADABLE
+
+
+def _describe_header(columns: list[str]) -> str:
+    """Name only the first line's cells that are column names we know: with no header row the first line is
+    data (a name, a phone number), which must never reach a terminal or a log."""
+    names = [c.strip() for c in columns]
+    known = [c for c in names if c.lower() in _HEADER_WORDS]
+    others = len(names) - len(known)
+    if not known:
+        return f"the first line has {len(names)} cell(s), none of them a column name this importer knows"
+    return "found: " + ", ".join(known) + (f" and {others} other column(s)" if others else "")
+
+
+_HEADER_WORDS = frozenset({
+    "id", "time", "timestamp", "date", "message", "text", "content", "author", "role", "speaker", "conversation_id",
+    "outcome", "industry", "segment", "deal", "deal_id", "call_id", "session_id",
+    "会话", "会话id", "时间", "日期", "消息", "内容", "文本", "角色", "发言人", "结果", "行业",
+})
 
 
 register_importer("messages-csv")(MessagesCsvImporter)

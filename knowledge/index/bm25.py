@@ -125,6 +125,10 @@ class BM25Index:
             return None
         return [self._ids[r] for r in rows]
 
+    def doc_ids(self) -> set[str]:
+        """Every live doc id (health checks compare it with the database and the vector store)."""
+        return set(self._row)
+
     def get(self, doc_id: str) -> dict | None:
         """``{"id", "text", "meta"}`` of a live doc (a fresh dict each call), or None."""
         row = self._row.get(doc_id)

@@ -24,6 +24,7 @@ PARTITION_FIELD = "objection"
 LAYOUT = "by-objection-1"  # stored in the base collection's metadata; older folders are migrated on open
 UNSTORED_FIELDS = ("next_rep",)  # long text: read from the keyword store instead
 MIGRATE_BATCH = 1000
+ID_PAGE = 10_000  # ids listed per call by health checks
 
 
 def _slim(metadata: dict) -> dict:
@@ -247,3 +248,11 @@ class ChromaStore(VectorStore):
 
     def count(self) -> int:
         return sum(self._parts[p].count() for p in self._known_parts())
+
+    def ids(self) -> set[str]:
+        out: set[str] = set()
+        for part in self._known_parts():
+            col = self._parts[part]
+            for offset in range(0, col.count(), ID_PAGE):
+                out.update(col.get(include=[], limit=ID_PAGE, offset=offset)["ids"])
+        return out

@@ -7,11 +7,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from knowledge.embeddings import Embedder
+from knowledge.embeddings import Embedder, register_embedder
 
 
+@register_embedder("hash")
 class HashEmbedder(Embedder):
-    """Bag of hashed character 1-3-grams; texts sharing words land near each other, in any script."""
+    """Bag of hashed character 1-3-grams; texts sharing words land near each other, in any script.
+
+    Registered as ``hash`` so ``COACH_EMBEDDER=hash`` runs the whole CLI without a model (crash tests, dry runs)."""
 
     name = "hash"
 

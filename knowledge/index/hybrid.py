@@ -12,10 +12,11 @@ from pydantic import BaseModel
 from knowledge.embeddings import Embedder, get_embedder
 from knowledge.index.bm25 import BM25Index
 from knowledge.index.docs import TurnDoc, turn_docs
+from knowledge.index.journal import IndexJournal
 from knowledge.index.tokenize import tokenize
 from knowledge.index.vector import VectorStore, get_vector_store
 from knowledge.records import DealRecord
-from knowledge.settings import get_settings
+from knowledge.settings import SetupError, get_settings
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: ranks matter, raw scores do not
 MODES = ("hybrid", "dense", "bm25")
@@ -40,6 +41,7 @@ class HybridIndex:
         self.store = store
         self.bm25 = bm25
         self._embedder = embedder
+        self.journal: IndexJournal | None = None  # set on the shared index: ingest journals its batches there
         store.use_filter_source(bm25)
 
     @property
@@ -148,17 +150,56 @@ def open_index(folder: Path, embedder: Embedder | None = None, store: VectorStor
 
 @lru_cache(maxsize=4)
 def _index_for(home: str, embedder_name: str, chroma_host: str | None) -> HybridIndex:
+    return build_index(recover=True)
+
+
+def journal_for(collection: str | None = None) -> IndexJournal:
+    """The ingest journal of the shared index (one per collection, under COACH_HOME/index-journal)."""
     settings = get_settings()
-    collection = collection_name(embedder_name)
-    store = get_vector_store("chroma", collection=collection)
+    return IndexJournal(settings.coach_home / "index-journal" / f"{collection or collection_name(settings.embedder)}.jsonl")
+
+
+def build_index(recover: bool = True, progress: bool = True) -> HybridIndex:
+    """The shared index for the current settings, uncached. With ``recover`` it first repairs what a crash left:
+    a vector folder that no longer opens is moved aside and rebuilt from the database, batches the journal shows
+    cut off are reconciled, and lost vectors are re-added (each with a progress bar on stderr)."""
+    from knowledge.index import health
+    from knowledge.index.probe import probe_chroma
+
+    settings = get_settings()
+    collection = collection_name(settings.embedder)
+    journal = journal_for(collection)
+    crashed = journal.crashed() if recover else []
+    local = None if settings.chroma_host else settings.chroma_path
+    if local is not None and any(not b.indexed for b in crashed):
+        reason = probe_chroma(local)  # a vector write was cut off: open the folder in a child first
+        if reason:
+            health.quarantine(local, reason)
+    try:
+        store = get_vector_store("chroma", collection=collection)
+        if recover and local is not None:
+            store.count()  # loads every partition: an unreadable one raises here, not in the first search
+    except Exception as exc:
+        reason = probe_chroma(local) if (recover and local is not None) else None
+        if not reason:
+            if isinstance(exc, SetupError):
+                raise SetupError(f"{exc}; if the folder is damaged, `coach doctor --repair` rebuilds it from the "
+                                 "database") from exc
+            raise
+        health.quarantine(local, reason)
+        store = get_vector_store("chroma", collection=collection)
     index = HybridIndex(store, BM25Index(settings.coach_home / "bm25" / collection))
+    index.journal = journal
     if not index.bm25.exists:
         _rebuild_bm25_from_db(index)
+    if recover:
+        health.recover_on_open(index, journal, crashed, progress=progress)
     return index
 
 
 def get_index() -> HybridIndex:
-    """The shared index for the current COACH_HOME and embedder (cached; rebuilds BM25 from the DB if missing)."""
+    """The shared index for the current COACH_HOME and embedder (cached; rebuilds BM25 from the DB if missing,
+    and repairs the index after a crash: see :func:`build_index`)."""
     settings = get_settings()
     return _index_for(str(settings.coach_home), settings.embedder, settings.chroma_host)
 

@@ -48,6 +48,10 @@ class VectorStore(ABC):
     def count(self) -> int:
         raise NotImplementedError
 
+    def ids(self) -> set[str]:
+        """Every stored id (for health checks that compare the stores; may be slow on big stores)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list its ids")
+
 
 _REGISTRY: dict[str, Callable[..., VectorStore]] = {}
 
@@ -98,4 +102,7 @@ class MemoryVectorStore(VectorStore):
 
     def count(self) -> int:
         return len(self._rows)
+
+    def ids(self) -> set[str]:
+        return set(self._rows)
 

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.playbooks.models import AntiPattern, Playbook, SharedGuide, StepGuide
-from knowledge.yaml_lines import line_of
+from knowledge.yaml_lines import compose, line_of, safe_load
 
 DATA_DIR = Path(__file__).parent / "data"
 SHARED_FILE = DATA_DIR / "_shared.yaml"
@@ -26,8 +26,8 @@ class PlaybookError(ValueError):
 def _read(path: Path) -> tuple[dict, yaml.Node | None]:
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = compose(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

@@ -25,6 +25,7 @@ from knowledge.understanding.features import (
     CueSet,
     customer_features,
     detect_lang,
+    length_free,
     pair_features,
     strip_fillers,
 )
@@ -179,8 +180,12 @@ class UnderstandingModel:
         customers = customers or self.read_customers(customer_texts, vectors=cvec)
         cprobs = np.array([[c.p_objection, c.question] for c in customers], dtype=np.float32)
         features = pair_features(cvec, rvec, customer_texts, reply_texts, self.cues, cprobs)
-        steps = self.heads["steps"].predict(features)
         anti = self.heads["anti"].predict(features)
+        step_features = features
+        if self.meta.get("reply_length_free"):  # see features.length_free
+            step_features = length_free(features, self.cues)
+            features = length_free(features, self.cues, bool(self.meta.get("reply_cue_free")))
+        steps = self.heads["steps"].predict(step_features)
         relevance = self.heads["relevance"].predict(features)
         answers = self.heads["answers"].predict(features)[:, 0]
         quality = np.clip(self.heads["quality"].predict(features)[:, 0], 0.0, 1.0)

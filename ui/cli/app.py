@@ -31,6 +31,8 @@ COMMAND_MODULES = [
     "ui.cli.train",
     "ui.cli.preview",
     "ui.cli.bench",
+    "ui.cli.tokens",
+    "ui.cli.doctor",
 ]
 
 

@@ -22,6 +22,9 @@ def bench(
     vectors: str = typer.Option("random", help="document vectors of the scale index: random (synthetic) or model"),
     root: Path = typer.Option(None, help="where scale indexes are built and kept (default /tmp/coach-bench)"),
     no_sample: bool = typer.Option(False, "--no-sample", help="leave the bundled sample deals out of the index"),
+    overload_seconds: float = typer.Option(0, "--overload-seconds",
+                                           help="seconds per phase of the overload bench on the first index "
+                                                "(small requests while others send huge lines; 0 skips)"),
     json_out: bool = typer.Option(False, "--json", help="print the full report as JSON"),
 ) -> None:
     """Benchmarks: role-play turn and live-hint latency at each index size, N trainees against one server,
@@ -39,4 +42,12 @@ def bench(
     report = run_bench(list(deals), root=root, vectors=vectors, turns=turns, utterances=utterances,
                        ingest_deals=ingest_deals, trainees=trainees, trainee_turns=trainee_turns,
                        progress=not json_out, sample=not no_sample)
-    typer.echo(json.dumps(report, ensure_ascii=False) if json_out else text_report(report))
+    text = text_report(report)
+    if overload_seconds > 0:
+        from evals.bench import overload
+        from evals.bench.scale import default_home
+
+        home = (Path(root) / default_home(deals[0], vectors).name) if root else default_home(deals[0], vectors)
+        report["overload"] = overload.run_overload(home, seconds=overload_seconds, progress=not json_out)
+        text += "\n\n== overload\n" + overload.text_report(report["overload"])
+    typer.echo(json.dumps(report, ensure_ascii=False) if json_out else text)

@@ -10,6 +10,8 @@ import typer
 from ui.cli.app import app
 from ui.cli.errors import UserError
 
+EXIT_ROWS_SKIPPED = 3  # ingested, but some rows were bad: scripts must not take a partial import for a full one
+
 
 @app.command()
 def ingest(
@@ -22,6 +24,8 @@ def ingest(
     json_out: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Ingest deal records: anonymized before anything is stored, safe to re-run, resumes after a stop.
+
+    Exit status: 0 all rows ingested, 3 ingested but some rows were skipped (listed), 1 nothing ingested.
 
     Example: coach ingest ../shared/datasets/agentune-insurance-calls/messages.csv --industry insurance
     """
@@ -37,10 +41,25 @@ def ingest(
             "industry": industry,
             "outcomes": str(outcomes) if outcomes else None,
         }
+        if path.is_file() and path.suffix.lower() == ".csv" and not json_out:
+            from knowledge.importers.column_guess import csv_header, describe, guess_mapping
+
+            header = csv_header(path)
+            columns = describe(guess_mapping(header, options["mapping"]), header)
+            if columns:  # say what was guessed, so a wrong guess is seen and fixed with --map
+                typer.echo(f"columns: {columns} (guessed from the header; --map overrides)", err=True)
         report = ingest_path(path, fmt, progress=not json_out, options=options)
     except ImportFileError as exc:
         raise UserError(str(exc)) from exc
-    if json_out:
+    status, closing = 0, ""
+    if report.read == 0:
+        status, closing = 1, f"error: {_nothing_read(path, report)}"
+    elif report.bad_rows:
+        status = EXIT_ROWS_SKIPPED
+        closing = f"warning: {len(report.bad_rows)} row(s) skipped; the rest was ingested (exit status {status})"
+    if json_out:  # stdout stays one JSON document; the reason rides in it
+        if closing:
+            report.warnings.append(closing.partition(": ")[2])
         typer.echo(json.dumps(report.model_dump(), ensure_ascii=False))
     else:
         typer.echo(
@@ -54,5 +73,16 @@ def ingest(
             typer.echo(f"  … and {len(report.bad_rows) - 50} more (use --json for all)")
         for warning in report.warnings:
             typer.echo(f"warning: {warning}", err=True)
-    if report.read == 0:
-        raise typer.Exit(1)
+        if closing:
+            typer.echo(closing, err=True)
+    if status:
+        raise typer.Exit(status)
+
+
+def _nothing_read(path: Path, report) -> str:
+    """Why an ingest stored nothing, and what to do (never quoting the file's content)."""
+    if report.bad_rows:
+        return (f"{path.name}: no deal could be read; all {len(report.bad_rows)} row(s) were bad "
+                "(see the lines above), fix them and re-run")
+    return (f"{path.name}: no deals found (the file is empty or has no rows); "
+            "give a file with one deal per line (.jsonl) or one turn per row (.csv)")

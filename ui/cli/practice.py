@@ -75,6 +75,8 @@ def practice(
         raise UserError(f"could not start scenario {scenario!r}: {exc}") from exc
     if not json_out:
         typer.echo(f"== {view.title} ==  ({view.persona_public['name']}, {view.persona_public['title']})")
+        for notice in view.notices:
+            typer.echo(f"  ({notice})")
         typer.echo(f"客户/Customer: {view.opening}")
     turn = None
     index = 0

@@ -10,7 +10,7 @@ import typer
 from ui.cli.app import app
 from ui.cli.errors import UserError
 
-scenario_app = typer.Typer(help="Author scenarios: validate, list, publish.", no_args_is_help=True)
+scenario_app = typer.Typer(help="Author scenarios: validate, lint, list, publish.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
 
@@ -35,6 +35,45 @@ def validate(files: list[Path] = typer.Argument(..., help="scenario YAML files o
     for issue in issues:
         typer.echo(str(issue), err=True)
     if issues:
+        raise typer.Exit(1)
+
+
+@scenario_app.command("lint")
+def lint(
+    targets: list[str] = typer.Argument(None, help="scenario files, folders or shipped ids (default: the whole library)"),
+    seeds: int = typer.Option(3, "--seeds", min=1, help="personas per scenario (seeds 0..N-1)"),
+    dialogue: bool = typer.Option(True, "--dialogue/--no-dialogue",
+                                  help="also preview a conversation per seed and check the customer's lines"),
+    json_out: bool = typer.Option(False, "--json", help="print findings as JSON lines"),
+) -> None:
+    """Render every scenario with its seed personas, hints and customer lines; report unfilled {slots}, raw ids and
+    industries, products or roles that contradict the persona. Exits 1 when anything is found.
+
+    Example: coach scenario lint --seeds 3        (the shipped library)
+    Example: coach scenario lint my-scenario.yaml --no-dialogue
+    """
+    from coach.content_lint import lint_library
+    from scenarios import load_library, validate_files
+
+    chosen = list(load_library().values())
+    if targets:
+        library = load_library()
+        ids = [t for t in targets if t in library and not Path(t).exists()]
+        scenarios, issues = validate_files(_expand([Path(t) for t in targets if t not in ids]))
+        for issue in issues:
+            typer.echo(str(issue), err=True)
+        if issues:
+            raise typer.Exit(1)
+        chosen = [library[i] for i in ids] + scenarios
+    findings = lint_library(chosen, seeds=tuple(range(seeds)), dialogue=dialogue,
+                            progress=lambda sid: typer.echo(f"lint {sid}", err=True))
+    for finding in findings:
+        if json_out:
+            typer.echo(json.dumps(finding.__dict__, ensure_ascii=False))
+        else:
+            typer.echo(str(finding))
+    typer.echo(f"{len(chosen)} scenarios x {seeds} seeds: {len(findings)} problems", err=True)
+    if findings:
         raise typer.Exit(1)
 
 

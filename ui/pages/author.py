@@ -1,6 +1,6 @@
 """Author page (trainer): scenario list and YAML editor with line-pointing validation, a preview run with the
-scripted trainee, publishing a new version; the playbook editor; deal upload with an anonymization preview
-before import and a progress bar during it.
+scripted trainee, publishing a new version, the version history with a diff between any two versions; the
+playbook editor; deal import (ui/pages/author_import.py: column mapping, full anonymization review, progress).
 
 The functions above ``build`` are the page's behaviour and are tested without a server; ``build`` only wires
 them to components. Every text from files, deals and users is escaped before it reaches HTML/Markdown.
@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
 import tempfile
-import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from ui.messages import esc
+from ui.pages import author_import, author_versions
+from ui.pages.author_import import (  # noqa: F401 - the upload helpers' historical home
+    UPLOAD_SUFFIXES,
+    import_deals,
+    report_markdown,
+    safe_upload_name,
+    stage_upload,
+)
+from ui.pages.author_review import Choices
 from ui.services import Services
 
 AUTHORS = {"trainer", "admin"}
 SCENARIO_COLUMNS = ["id", "title", "language", "pool", "version"]
-UPLOAD_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".xlsx", ".xlsm", ".txt", ".chat")
-PREVIEW_TURNS = 6
 
 WORDS = {
     "zh": {"line": "第 {line} 行", "field": "字段 {field}", "valid": "✔ 校验通过：{id}（{language}，客户池 {pool}，{n} 个异议）",
@@ -33,22 +37,14 @@ WORDS = {
            "no_author": "只有培训师或管理员可以执行此操作", "signin": "请先登录",
            "empty": "编辑器是空的：先加载一个场景或粘贴 YAML", "customer": "客户", "trainee": "学员",
            "outcome": "结果", "avg": "平均分", "resolved": "已化解异议", "saved": "✔ 已保存到 {path}（覆盖内置的 {obj} 手册）",
-           "pb_valid": "✔ 手册校验通过：{obj}（{steps} 个步骤）", "before": "原文", "after": "脱敏后",
-           "entities": "识别到的个人信息", "none_found": "前几轮未发现个人信息", "records": "共 {n} 条成交记录（格式 {fmt}）",
-           "bad_rows": "问题行", "import_first": "请先上传文件并查看脱敏预览", "new": "新增", "updated": "更新",
-           "skipped": "重复跳过", "turns": "对话轮数", "seconds": "耗时(秒)", "report": "导入完成"},
+           "pb_valid": "✔ 手册校验通过：{obj}（{steps} 个步骤）"},
     "en": {"line": "line {line}", "field": "field {field}", "valid": "✔ Valid: {id} ({language}, pool {pool}, {n} objections)",
            "published": "✔ {id} v{version} published", "unchanged": "{id} v{version} unchanged (same content, no new version)",
            "no_author": "Only trainers or admins can do this", "signin": "Please sign in first",
            "empty": "The editor is empty: load a scenario or paste YAML", "customer": "Customer", "trainee": "Trainee",
            "outcome": "Outcome", "avg": "average score", "resolved": "objections resolved",
            "saved": "✔ Saved to {path} (replaces the shipped {obj} playbook)",
-           "pb_valid": "✔ Playbook valid: {obj} ({steps} steps)", "before": "Original", "after": "Anonymized",
-           "entities": "Personal data found", "none_found": "No personal data found in the first turns",
-           "records": "{n} deal records (format {fmt})", "bad_rows": "Bad rows",
-           "import_first": "Upload a file and check the anonymization preview first", "new": "new",
-           "updated": "updated", "skipped": "skipped duplicates", "turns": "turns", "seconds": "seconds",
-           "report": "Import finished"},
+           "pb_valid": "✔ Playbook valid: {obj} ({steps} steps)"},
 }
 
 
@@ -81,16 +77,18 @@ def scenario_rows() -> list[list[Any]]:
 
 
 def scenario_yaml(scenario_id: str) -> str:
-    """The YAML of the newest version: the last published text, else the shipped file."""
-    from scenarios import scenario_history
-    from scenarios.library import library_text
+    """The YAML of the newest version (last published, else shipped), its ``version:`` line showing the
+    stored number (a trainer's text said ``version: 1`` whatever number publishing gave it)."""
+    return scenario_version(scenario_id)[1]
 
-    rows = scenario_history(scenario_id)
-    if rows:
-        return rows[-1].yaml_text
+
+def scenario_version(scenario_id: str, version: int | None = None) -> tuple[int, str]:
+    """(stored version, YAML) of the newest or the given version."""
+    from scenarios import ScenarioNotFound, version_text
+
     try:
-        return library_text(scenario_id)
-    except KeyError as exc:
+        return version_text(scenario_id, version)
+    except ScenarioNotFound as exc:
         raise LookupError(f"no scenario {scenario_id!r}") from exc
 
 
@@ -256,117 +254,19 @@ def save_playbook(user: dict | None, text: str) -> str:
     return w("saved", lang, path=esc(target), obj=esc(playbook.objection))
 
 
-# --- deal upload ----------------------------------------------------------------------------------------
-def safe_upload_name(name: str) -> str:
-    """The file's own name only: no folders (``../``, ``C:\\``), no control characters, no hidden files,
-    a supported extension. Raises ValueError naming the supported types otherwise."""
-    base = re.split(r"[\\/]", str(name or ""))[-1]
-    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
-    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix.lower()}" if dot else ""
-    if suffix not in UPLOAD_SUFFIXES:
-        raise ValueError(f"unsupported file type {esc(suffix or name)!s}; upload one of {', '.join(UPLOAD_SUFFIXES)}")
-    stem = re.sub(r"\.+", ".", stem).strip(" .") or "upload"
-    return stem[:80] + suffix
+# --- deal upload (kept here for callers of the old names) ----------------------------------------------
+def anonymization_preview(path: Path, anonymizer=None) -> dict[str, Any]:
+    """Every find in the whole file, before and after masking, with counts per kind (see author_review)."""
+    return author_import.review(Path(path), None, Choices(), anonymizer)
 
 
-def stage_upload(uploaded: str | Path, original_name: str | None = None) -> Path:
-    """Copy Gradio's temporary upload into a private folder under its sanitised name (removed after import)."""
-    source = Path(uploaded)
-    name = safe_upload_name(original_name or source.name)
-    folder = Path(tempfile.mkdtemp(prefix="coach-upload-"))
-    target = folder / name
-    shutil.copyfile(source, target)
-    return target
-
-
-def anonymization_preview(path: Path, max_turns: int = PREVIEW_TURNS, anonymizer=None) -> dict[str, Any]:
-    """The first turns before and after masking, the entities found, and the file's record/bad-row counts.
-
-    Uses the same anonymizer the import uses (one pseudonym scope per deal, competitors kept)."""
-    from knowledge.anonymize import PseudonymScope, get_anonymizer
-    from knowledge.importers import ImportIssue, detect_format, iter_file
-
-    anonymizer = anonymizer or get_anonymizer()
-    fmt = detect_format(path)
-    turns: list[tuple[str, str, str]] = []
-    entities: list[tuple[str, str, str]] = []
-    records, bad = 0, []
-    for item in iter_file(path, fmt):
-        if isinstance(item, ImportIssue):
-            bad.append(str(item))
-            continue
-        records += 1
-        record = item[1]
-        if len(turns) >= max_turns:
-            continue
-        scope = PseudonymScope(keep=record.competitors)
-        for turn in record.turns[: max_turns - len(turns)]:
-            masked = anonymizer.mask(turn.text, scope, record.lang)
-            turns.append((turn.speaker, turn.text, masked.text))
-            entities += [(e.kind, e.text, e.replacement) for e in masked.entities]
-    return {"name": path.name, "format": fmt, "records": records, "bad_rows": bad, "turns": turns,
-            "entities": list(dict.fromkeys(entities))}
-
-
-def anonymization_html(preview: dict[str, Any], lang: str) -> str:
-    parts = [f"<p><b>{esc(preview['name'])}</b> · {w('records', lang, n=preview['records'], fmt=esc(preview['format']))}</p>",
-             f"<table class='au-anon'><tr><th></th><th>{w('before', lang)}</th><th>{w('after', lang)}</th></tr>"]
-    for speaker, before, after in preview["turns"]:
-        parts.append(f"<tr><td>{esc(speaker)}</td><td>{esc(before)}</td><td>{esc(after)}</td></tr>")
-    parts.append("</table>")
-    if preview["entities"]:
-        items = "".join(f"<li>{esc(k)}: {esc(t)} → {esc(r)}</li>" for k, t, r in preview["entities"])
-        parts.append(f"<p>{w('entities', lang)}:</p><ul class='au-entities'>{items}</ul>")
-    else:
-        parts.append(f"<p>{w('none_found', lang)}</p>")
-    if preview["bad_rows"]:
-        rows = "".join(f"<li>{esc(r)}</li>" for r in preview["bad_rows"][:20])
-        parts.append(f"<p>{w('bad_rows', lang)} ({len(preview['bad_rows'])}):</p><ul>{rows}</ul>")
-    return "\n".join(parts)
-
-
-def import_deals(path: Path, progress: Callable[[int, int], None], total: int, ingest=None, anonymizer=None):
-    """Run the real ingest on a staged file, reporting each anonymized deal to ``progress(done, total)``.
-
-    knowledge.ingest has no callback hook, so the anonymize step (called once per new deal) is wrapped."""
-    from knowledge.anonymize import get_anonymizer
-
-    if ingest is None:
-        from knowledge.ingest import ingest_path as ingest
-    mask = (anonymizer or get_anonymizer()).anonymize_deal
-    done = 0
-
-    def counted(record):
-        nonlocal done
-        clean = mask(record)
-        done += 1
-        progress(done, max(total, done))
-        return clean
-
-    progress(0, max(total, 1))
-    try:
-        return ingest(path, anonymize=counted, progress=False)
-    finally:
-        shutil.rmtree(path.parent, ignore_errors=True)  # the raw upload does not outlive the import
-
-
-def report_markdown(report, lang: str) -> str:
-    lines = [f"**{w('report', lang)}** · {esc(report.source)} ({esc(', '.join(report.formats))})",
-             f"- {w('new', lang)}: **{report.new}** · {w('updated', lang)}: {report.updated} · "
-             f"{w('skipped', lang)}: {report.skipped_duplicates} · {w('bad_rows', lang)}: {len(report.bad_rows)} · "
-             f"{w('turns', lang)}: {report.turns} · {w('seconds', lang)}: {report.seconds:g}"]
-    lines += [f"  - {esc(row)}" for row in report.bad_rows[:50]]
-    lines += [f"- ⚠ {esc(msg)}" for msg in report.warnings]
-    return "\n".join(lines)
+def anonymization_html(preview: dict[str, Any], lang: str, page: int = 1) -> str:
+    return author_import.review_html(preview, lang, page)
 
 
 # --- the page -------------------------------------------------------------------------------------------
 def build(services: Services, user_state: gr.State, i18n) -> dict:
     """Build the trainer page inside the caller's Tab; returns {"refresh": (fn, inputs, outputs)}."""
-    upload_state = gr.State(None)  # {"path", "records"} of the staged upload, per browser session
-
     def guarded(fn):
         """Refusals and bad input become a message box, never a stack trace (wraps keeps gr.Progress visible)."""
         @functools.wraps(fn)
@@ -393,6 +293,15 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             publish_btn = gr.Button("发布 / Publish", variant="primary", elem_id="au-publish")
         message = gr.Markdown(elem_id="au-message")
         transcript = gr.HTML(elem_id="au-preview")
+        with gr.Accordion("版本历史 / Version history", open=True):
+            version_note = gr.Markdown(elem_id="au-version")
+            history = gr.Dataframe(headers=author_versions.HISTORY_COLUMNS, value=[], interactive=False,
+                                   elem_id="au-history", datatype=["number", "str", "str", "str"], max_height=220)
+            with gr.Row():
+                diff_a = gr.Dropdown(label="旧版本 / From", choices=[], scale=1, elem_id="au-diff-a")
+                diff_b = gr.Dropdown(label="新版本 / To", choices=[], scale=1, elem_id="au-diff-b")
+                diff_btn = gr.Button("比较 / Compare", scale=1, elem_id="au-diff-btn")
+            diff_view = gr.HTML(elem_id="au-diff")
     with gr.Accordion("异议手册 / Playbooks", open=False):
         with gr.Row():
             pb_picker = gr.Dropdown(label="手册 / Playbook", choices=[], scale=3, elem_id="au-playbook")
@@ -403,18 +312,33 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             pb_validate = gr.Button("校验 / Validate", elem_id="au-pb-validate")
             pb_save = gr.Button("保存 / Save", variant="primary", elem_id="au-pb-save")
         pb_message = gr.Markdown(elem_id="au-pb-message")
-    with gr.Accordion("导入成交记录 / Import deals", open=False):
-        upload = gr.File(label="CSV / JSONL / XLSX / TXT", file_types=list(UPLOAD_SUFFIXES), type="filepath",
-                         elem_id="au-upload")
-        anon_html = gr.HTML(elem_id="au-anon-preview")
-        import_btn = gr.Button("导入 / Import", variant="primary", interactive=False, elem_id="au-import")
-        import_md = gr.Markdown(elem_id="au-import-report")
+    author_import.build(user_state, require_author, lang_of)
+
+    def versions_view(scenario_id, version, lang):
+        """The note, the history table and the two diff pickers (previous → shown version preselected)."""
+        rows = author_versions.history_rows(scenario_id, lang)
+        numbers = [r[0] for r in rows]
+        older = [n for n in numbers if n < version]
+        return (author_versions.loaded_note(scenario_id, version, lang), rows,
+                gr.update(choices=numbers, value=older[0] if older else version),
+                gr.update(choices=numbers, value=version), "")
+
+    version_outputs = [version_note, history, diff_a, diff_b, diff_view]
 
     def do_load(user, scenario_id):
         require_author(user)
-        return scenario_yaml(scenario_id) if scenario_id else gr.update(), "", ""
+        if not scenario_id:
+            return gr.update(), "", "", *[gr.update()] * len(version_outputs)
+        version, text = scenario_version(scenario_id)
+        return text, "", "", *versions_view(scenario_id, version, lang_of(user))
 
-    load_btn.click(guarded(do_load), [user_state, picker], [editor, message, transcript])
+    load_btn.click(guarded(do_load), [user_state, picker], [editor, message, transcript, *version_outputs])
+
+    def do_diff(user, scenario_id, old, new):
+        require_author(user)
+        return author_versions.diff_html(scenario_id, old, new, lang_of(user))
+
+    diff_btn.click(guarded(do_diff), [user_state, picker, diff_a, diff_b], [diff_view])
 
     def pick_row(evt: gr.SelectData, rows):
         try:
@@ -439,9 +363,18 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
     def do_publish(user, text):
         result = publish_text(user, text)
         rows = scenario_rows()
-        return result, rows, gr.update(choices=[r[0] for r in rows])
+        from scenarios import ScenarioError, parse_scenario, stamp_version
 
-    publish_btn.click(guarded(do_publish), [user_state, editor], [message, table, picker])
+        try:
+            scenario_id = parse_scenario(text, "editor").id
+            version = scenario_version(scenario_id)[0]
+        except (ScenarioError, LookupError):  # nothing was published: the editor keeps what was typed
+            return result, rows, gr.update(choices=[r[0] for r in rows]), gr.update(), *[gr.update()] * 5
+        # the editor keeps the trainer's text (comments too) with its version line showing the stored number
+        return (result, rows, gr.update(choices=[r[0] for r in rows], value=scenario_id), stamp_version(text, version),
+                *versions_view(scenario_id, version, lang_of(user)))
+
+    publish_btn.click(guarded(do_publish), [user_state, editor], [message, table, picker, editor, *version_outputs])
 
     def do_pb_load(user, objection):
         require_author(user)
@@ -455,31 +388,6 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
 
     pb_validate.click(guarded(do_pb_validate), [user_state, pb_editor], [pb_message])
     pb_save.click(guarded(save_playbook), [user_state, pb_editor], [pb_message])
-
-    def do_upload(user, file, previous):
-        require_author(user)
-        if previous and Path(previous["path"]).parent.name.startswith("coach-upload-"):
-            shutil.rmtree(Path(previous["path"]).parent, ignore_errors=True)  # a re-upload drops the last copy
-        if not file:
-            return None, "", gr.update(interactive=False), ""
-        original = getattr(file, "orig_name", None) or Path(str(file)).name
-        staged = stage_upload(str(file), original)
-        preview = anonymization_preview(staged)
-        return ({"path": str(staged), "records": preview["records"]}, anonymization_html(preview, lang_of(user)),
-                gr.update(interactive=preview["records"] > 0), "")
-
-    upload.upload(guarded(do_upload), [user_state, upload, upload_state], [upload_state, anon_html, import_btn, import_md])
-
-    def do_import(user, staged, progress=gr.Progress()):
-        require_author(user)
-        lang = lang_of(user)
-        if not staged or not Path(staged["path"]).is_file():
-            raise ValueError(w("import_first", lang))
-        report = import_deals(Path(staged["path"]), lambda done, total: progress((done, total), unit="deals"),
-                              int(staged["records"]))
-        return report_markdown(report, lang), None, gr.update(interactive=False)
-
-    import_btn.click(guarded(do_import), [user_state, upload_state], [import_md, upload_state, import_btn])
 
     def refresh(user):
         if not user or not (AUTHORS & set(user.get("roles", []))):

@@ -8,17 +8,23 @@ as script on this page.
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 LABELS = {
     "zh": {"similar": "赢单中的相似时刻", "rep_said": "当时销售说", "customer_said": "客户", "mood": "客户情绪",
            "mood_warning": "情绪走低，先共情、少推进", "no_cards": "还没有提示。", "signals": "决策信号",
            "objections": "异议及处理", "handled": "已处理", "unhandled": "未处理", "cases": "成功案例片段",
-           "none": "无"},
+           "none": "无", "why": "主要因素", "next_steps": "约定的下一步",
+           "factors": {"negativity": "语气消极", "objection": "异议压力", "curtness": "回复简短", "interval": "回复间隔不稳",
+                       "emoji": "负面表情", "negation": "频繁否定"}},
     "en": {"similar": "Similar moments in won deals", "rep_said": "The rep said", "customer_said": "Customer",
            "mood": "Customer mood", "mood_warning": "Mood is dropping: empathise before you push",
            "no_cards": "No hints yet.", "signals": "Decision signals", "objections": "Objections",
-           "handled": "handled", "unhandled": "not handled", "cases": "Success cases", "none": "none"},
+           "handled": "handled", "unhandled": "not handled", "cases": "Success cases", "none": "none",
+           "why": "Main factors", "next_steps": "Agreed next steps",
+           "factors": {"negativity": "negative tone", "objection": "objection pressure", "curtness": "curt replies",
+                       "interval": "irregular reply gaps", "emoji": "negative emoji", "negation": "frequent no's"}},
 }
 STYLE = """<style>
 .live-card{border:1px solid #ddd;border-radius:8px;padding:8px 12px;margin:6px 0;background:#fff}
@@ -53,7 +59,8 @@ def card_html(hint: dict, lang: str = "zh") -> str:
             f"{e(m.get('next_rep'))}</small></li>" for m in hint.get("moments", []))
         similar = f"<div><small>{e(_lab('similar', lang))}</small><ol>{moments}</ol></div>" if moments else ""
         confidence = f"{float(hint.get('confidence', 0)):.0%}"
-        return (f"<div class='live-card objection'><b>⚠ {e(hint.get('title'))}</b> "
+        return (f"<div class='live-card objection' data-objection='{e(hint.get('objection'))}' "
+                f"data-card='{e(hint.get('card_id'))}'><b>⚠ {e(hint.get('title'))}</b> "
                 f"<small>{e(confidence)} · {e(hint.get('latency_ms'))} ms</small>"
                 f"<div><small>“{e(hint.get('text'))}”</small></div><ol>{steps}</ol>{similar}</div>")
     if kind == "keyword_card":
@@ -77,9 +84,23 @@ def mood_html(hint: dict | None, lang: str = "zh") -> str:
     warning = bool(hint.get("warning"))
     colour = "#d9534f" if warning else ("#f0ad4e" if value < 0.7 else "#5cb85c")
     note = f" ⚠ {e(_lab('mood_warning', lang))}" if warning else ""
-    return (f"<div class='live-mood{' warning' if warning else ''}'>{e(_lab('mood', lang))}: {value:.2f}{note}"
+    return (f"<div class='live-mood{' warning' if warning else ''}' data-value='{value:.3f}'>"
+            f"{e(_lab('mood', lang))}: {value:.2f}{note}"
             f"<div style='background:#eee;height:8px;border-radius:4px'><div style='width:{value * 100:.0f}%;"
-            f"height:8px;border-radius:4px;background:{colour}'></div></div></div>")
+            f"height:8px;border-radius:4px;background:{colour}'></div></div>{mood_factors(hint, lang)}</div>")
+
+
+def mood_factors(hint: dict, lang: str, floor: float = 0.3) -> str:
+    """The factors pulling the radar down (negativity counts above its neutral 0.5), strongest first."""
+    parts = dict(hint.get("parts") or {})
+    if "negativity" in parts:
+        parts["negativity"] = 2 * (float(parts["negativity"]) - 0.5)
+    names = LABELS.get(lang, LABELS["en"])["factors"]
+    strong = sorted((k for k, v in parts.items() if k in names and float(v) >= floor), key=lambda k: -float(parts[k]))
+    if not strong:
+        return ""
+    joined = ("、" if lang == "zh" else ", ").join(names[k] for k in strong)
+    return f"<small>{e(_lab('why', lang))}: {e(joined)}</small>"
 
 
 def cards_html(hints: list[dict], lang: str = "zh", limit: int = 30) -> str:
@@ -92,13 +113,18 @@ def debrief_html(result: dict, lang: str = "zh") -> str:
     """A debrief (as a dict) as HTML: signals, objections with handled marks, success-case snippets."""
     signals = "".join(f"<li><b>{e(s.get('label'))}</b>: {e(s.get('text'))}</li>" for s in result.get("signals", []))
     objections = "".join(
-        f"<li>{'✔' if o.get('handled') else '✘'} <b>{e(o.get('title'))}</b> ×{e(o.get('times'))} "
+        f"<li class='live-debrief-objection' data-objection='{e(o.get('objection'))}' "
+        f"data-cards='{e(' '.join(o.get('card_ids') or []))}'>{'✔' if o.get('handled') else '✘'} "
+        f"<b>{e(o.get('title'))}</b> ×{e(o.get('times'))} "
         f"({e(_lab('handled' if o.get('handled') else 'unhandled', lang))}): {e(o.get('text'))}</li>"
         for o in result.get("objections", []))
     cases = "".join(f"<li>{e(m.get('text'))}<br><small>{e(_lab('rep_said', lang))}: {e(m.get('next_rep'))}</small></li>"
                     for m in result.get("success_cases", []))
+    steps = "".join(f"<li>{highlight(str(s.get('text', '')), int(s.get('start', 0)), int(s.get('end', 0)))}</li>"
+                    for s in result.get("next_steps", []))
     none = f"<li>{e(_lab('none', lang))}</li>"
     return (STYLE + f"<div class='live-card'><b>{e(_lab('signals', lang))}</b><ol>{signals or none}</ol>"
+            f"<div class='live-next-steps'><b>{e(_lab('next_steps', lang))}</b><ol>{steps or none}</ol></div>"
             f"<b>{e(_lab('objections', lang))}</b><ul>{objections or none}</ul>"
             f"<b>{e(_lab('cases', lang))}</b><ol>{cases or none}</ol></div>")
 
@@ -107,6 +133,29 @@ def transcript_html(lines: list[dict], lang: str = "zh") -> str:
     who = {"customer": "客户" if lang == "zh" else "Customer", "rep": "销售" if lang == "zh" else "Rep"}
     return "<br>".join(f"<b>{e(who.get(line.get('speaker'), line.get('speaker')))}</b>: {e(line.get('text'))}"
                        for line in lines[-40:])
+
+
+def radar_reading(assist, last: dict | None) -> dict | None:
+    """The radar as it stands now (the page shows the gauge, not the last card the stream chose to send)."""
+    radar = getattr(assist, "mood", None)
+    if radar is None or not radar.parts:
+        return last
+    return {"type": "mood", "value": radar.value, "warning": radar.warning, "parts": dict(radar.parts)}
+
+
+def page_clock(event, state: dict):
+    """Typed lines carry no time: stamp them with seconds since the call began on this page, so reply gaps
+    (the radar's interval factor) count; a call whose events bring their own times keeps those."""
+    ts = event.get("ts") if isinstance(event, dict) else getattr(event, "ts", None)
+    if ts is not None:
+        state["own_clock"] = False
+        return event
+    if not state.get("own_clock") or "started" not in state:
+        return event
+    now = round(time.monotonic() - state["started"], 2)
+    if isinstance(event, dict):
+        return event | {"ts": now}
+    return event.model_copy(update={"ts": now}) if hasattr(event, "model_copy") else event
 
 
 # -- the page ------------------------------------------------------------------------------------------
@@ -138,17 +187,19 @@ def build(services, user_state, i18n) -> dict:
     def new_call(lang_value):
         from coach.live import LiveConfig, default_kit
 
-        return {"assist": default_kit().new_call(LiveConfig(lang=lang_value)), "hints": [], "lines": [], "mood": None}
+        return {"assist": default_kit().new_call(LiveConfig(lang=lang_value)), "hints": [], "lines": [], "mood": None,
+                "started": time.monotonic(), "own_clock": True}
 
     def feed(state, events, lang_value):
         state = state or new_call(lang_value)
         for event in events:
+            event = page_clock(event, state)
             hints = [h.model_dump(mode="json") for h in state["assist"].process_raw(event)]
             if isinstance(event, dict) or hasattr(event, "speaker"):
                 data = event if isinstance(event, dict) else event.model_dump()
                 state["lines"].append({"speaker": data.get("speaker"), "text": data.get("text")})
             state["hints"].extend(hints)
-            state["mood"] = next((h for h in reversed(hints) if h["type"] == "mood"), state["mood"])
+        state["mood"] = radar_reading(state["assist"], state["mood"])
         return state
 
     def view(state, lang_value):

@@ -8,12 +8,13 @@ from trainees, customers or mentors is escaped before it reaches HTML.
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from ui import private_files
+from ui.pages import review_llm, review_takeover
+from ui.pages.review_llm import origin_html
 from ui.services import Services
 
 WORDS = {
@@ -25,6 +26,7 @@ WORDS = {
            "whisper": "悄悄话提示（仅学员可见）", "send": "发送", "dashboard": "团队看板", "export_md": "导出 Markdown",
            "export_pdf": "导出 PDF", "export_csv": "导出团队 CSV", "weakest": "团队最薄弱的异议类型（平均分）",
            "trend": "学员得分趋势", "customer": "客户", "trainee_turn": "学员", "whisper_turn": "导师悄悄话",
+           "mentor_turn": "导师（接管）", "control_mentor": "导师接管了对话", "control_trainee": "导师把对话交还学员",
            "score": "得分", "original": "原始分", "steps": "步骤", "anti": "反模式", "evidence": "依据",
            "reviews": "导师点评", "gates_passed": "已通过关卡", "awaiting": "待签字", "sessions": "练习次数",
            "no_data": "暂无数据", "saved": "已保存"},
@@ -37,7 +39,9 @@ WORDS = {
            "send": "Send", "dashboard": "Team dashboard", "export_md": "Export Markdown", "export_pdf": "Export PDF",
            "export_csv": "Export team CSV", "weakest": "Team's weakest objection types (mean score)",
            "trend": "Score trend per trainee", "customer": "Customer", "trainee_turn": "Trainee",
-           "whisper_turn": "Mentor whisper", "score": "Score", "original": "original", "steps": "steps",
+           "whisper_turn": "Mentor whisper", "mentor_turn": "Mentor (takeover)",
+           "control_mentor": "The mentor took the conversation over", "control_trainee": "The mentor handed it back",
+           "score": "Score", "original": "original", "steps": "steps",
            "anti": "anti-patterns", "evidence": "evidence", "reviews": "Mentor reviews",
            "gates_passed": "Gates passed", "awaiting": "Awaiting sign-off", "sessions": "Sessions",
            "no_data": "No data yet", "saved": "Saved"},
@@ -53,45 +57,93 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def sessions_table(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """list_sessions rows -> Dataframe rows (text escaped: the Dataframe may render Markdown)."""
+def sessions_table(rows: list[dict[str, Any]], lang: str = "zh") -> list[list[Any]]:
+    """list_sessions rows -> Dataframe rows (text escaped: the Dataframe may render Markdown; ids as words)."""
+    from ui.messages import label
+
     out = []
     for row in rows:
         out.append([row["session_id"], esc(row["trainee"]), esc(row["scenario_id"]),
-                    row["score"] if row["score"] is not None else "", row["status"], row["mode"],
-                    esc(" ".join(row["objections"])), row["started_at"]])
+                    row["score"] if row["score"] is not None else "", label("status", row["status"], lang),
+                    label("mode", row["mode"], lang), esc(", ".join(label("objection", o, lang) for o in row["objections"])),
+                    row["started_at"]])
     return out
 
 
+def when(value: str | None) -> str:
+    """ISO time from the store -> ``2026-11-29 14:35 UTC``."""
+    if not value:
+        return "-"
+    return value.replace("T", " ")[:16] + " UTC"
+
+
+def review_line(review: dict[str, Any], lang: str) -> str:
+    """One audit-trail entry: which reply (by its number), score before -> after, who, when, why."""
+    zh = lang != "en"
+    if review.get("turn_id") is None:
+        what = "整场" if zh else "whole session"
+    elif review.get("turn_no"):
+        what = f"第 {review['turn_no']} 轮回复" if zh else f"reply {review['turn_no']}"
+    else:
+        what = "某轮回复" if zh else "a reply"
+    before = review.get("before")
+    scores = f"{_num(before)} → {_num(review['override_score'])}" if before is not None else \
+        f"→ {_num(review['override_score'])}"
+    who = esc(review.get("reviewer_name") or review["reviewer"])
+    if review.get("reviewer_name") and review.get("reviewer_name") != review["reviewer"]:
+        who += f" ({esc(review['reviewer'])})"
+    return (f"<b>{what}</b> · {w('score', lang)} {scores} · {who} · {esc(when(review['at']))} · "
+            f"{'理由' if zh else 'reason'}: {esc(review['comment'])}")
+
+
+def _num(value: Any) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return esc(value)
+
+
 def transcript_html(detail: dict[str, Any], lang: str) -> str:
-    """A session's turns with per-turn score, steps, anti-patterns and evidence, everything escaped."""
+    """A session's turns with per-turn score, steps, anti-patterns and the same readable evidence the trainee
+    saw; every text escaped and every id shown as words."""
+    from ui.messages import evidence_lines, label
+
+    zh = lang != "en"
     parts = [f"<h3>#{detail['session_id']} · {esc(detail['scenario_id'])} · {esc(detail['name'])}</h3>",
-             f"<p>{w('score', lang)}: <b>{esc(detail['score'])}</b> · {esc(detail['outcome'])} · "
-             f"{esc(detail['mode'])}</p>"]
+             f"<p>{w('score', lang)}: <b>{esc(detail['score'])}</b> · {label('outcome', detail['outcome'], lang)} · "
+             f"{label('mode', detail['mode'], lang)} · {label('status', detail.get('status'), lang)}</p>"]
     for turn in detail["turns"]:
+        if turn["speaker"] == "control":  # takeover events: who held the conversation from here
+            event = w("control_mentor" if turn["text"] == "mentor" else "control_trainee", lang)
+            parts.append(f"<div class='rv-control' style='padding:2px 8px;color:#666'><small>— {event} —</small></div>")
+            continue
         who = {"customer": w("customer", lang), "trainee": w("trainee_turn", lang),
-               "whisper": w("whisper_turn", lang)}.get(turn["speaker"], esc(turn["speaker"]))
+               "whisper": w("whisper_turn", lang), "mentor": w("mentor_turn", lang)}.get(
+            turn["speaker"], esc(turn["speaker"]))
+        if turn.get("no"):
+            who = f"{who} {'第' + str(turn['no']) + '轮' if zh else '#' + str(turn['no'])}"
         style = "background:#f4f8ff" if turn["speaker"] == "trainee" else (
-            "background:#fff8e6" if turn["speaker"] == "whisper" else "")
+            "background:#fff8e6" if turn["speaker"] == "whisper" else
+            "background:#eef6ff" if turn["speaker"] == "mentor" else "")
         body = f"<b>{who}</b>: {esc(turn['text'])}"
+        if turn.get("origin"):  # LLM (model) or offline customer, and the notices shown then
+            body += origin_html(turn["origin"], lang)
         if "score" in turn:
             grade = turn.get("grade") or {}
-            steps = grade.get("steps") or {}
-            hit = [k for k, v in steps.items() if v] if isinstance(steps, dict) else list(steps)
             original = (f" ({w('original', lang)} {esc(turn['original_score'])})"
                         if turn.get("override_score") is not None else "")
-            body += (f"<br><small>turn_id {turn['turn_id']} · {w('score', lang)} <b>{esc(turn['score'])}</b>{original}"
-                     f" · {esc(turn.get('objection') or '-')} · {w('steps', lang)}: {esc(', '.join(hit) or '-')}"
-                     f" · {w('anti', lang)}: {esc(', '.join(grade.get('anti_patterns') or []) or '-')}</small>")
-            if grade.get("evidence"):
-                body += f"<br><small>{w('evidence', lang)}: {esc(grade['evidence'])}</small>"
+            anti = ", ".join(label("anti", a, lang) for a in grade.get("anti_patterns") or []) or "-"
+            body += (f"<br><small>{w('score', lang)} <b>{esc(turn['score'])}</b>{original}"
+                     f" · {w('objection', lang)}: {label('objection', turn.get('objection'), lang)}"
+                     f" · {w('anti', lang)}: {anti} · turn_id {turn['turn_id']}</small>")
+            rows = evidence_lines(grade, lang)
+            if rows:
+                body += (f"<br><small>{w('evidence', lang)}:</small><ul style='margin:0'>"
+                         + "".join(f"<li><small>{row}</small></li>" for row in rows) + "</ul>")
         parts.append(f"<div style='padding:4px 8px;margin:2px 0;{style}'>{body}</div>")
     if detail["reviews"]:
-        parts.append(f"<h4>{w('reviews', lang)}</h4><ul>")
-        for review in detail["reviews"]:
-            parts.append(f"<li>{esc(review['at'])} {esc(review['reviewer'])} "
-                         f"({esc(review['turn_id'] or 'session')} → {esc(review['override_score'])}): "
-                         f"{esc(review['comment'])}</li>")
+        parts.append(f"<h4>{w('reviews', lang)}</h4><ul class='rv-audit'>")
+        parts.extend(f"<li>{review_line(review, lang)}</li>" for review in detail["reviews"])
         parts.append("</ul>")
     return "\n".join(parts)
 
@@ -122,7 +174,9 @@ def dashboard_figure(overview: dict[str, Any], lang: str):
     fig, (bars, trend) = plt.subplots(1, 2, figsize=(11, 4))
     weakest = overview["weakest_objections"][:8]
     if weakest:
-        names = [d["objection"] for d in weakest][::-1]
+        from ui.messages import label
+
+        names = [html.unescape(label("objection", d["objection"], lang)) for d in weakest][::-1]
         means = [d["mean"] for d in weakest][::-1]
         colors = ["#d9534f" if m < 60 else "#f0ad4e" if m < 80 else "#5cb85c" for m in means]
         bars.barh(names, means, color=colors)
@@ -132,12 +186,7 @@ def dashboard_figure(overview: dict[str, Any], lang: str):
     else:
         bars.text(0.5, 0.5, w("no_data", lang), ha="center", transform=bars.transAxes)
     bars.set_title(w("weakest", lang))
-    for trainee in overview["trainees"]:
-        scores = [p["score"] for p in trainee["trend"]]
-        if scores:
-            trend.plot(range(1, len(scores) + 1), scores, marker="o", label=trainee["name"])
-    trend.set_ylim(0, 100)
-    trend.set_title(w("trend", lang))
+    _trend_panel(trend, overview, lang)
     if any(t["trend"] for t in overview["trainees"]):
         trend.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
@@ -145,14 +194,42 @@ def dashboard_figure(overview: dict[str, Any], lang: str):
     return fig
 
 
+def _trend_panel(trend, overview: dict[str, Any], lang: str) -> None:
+    """Each trainee's session scores against the day they practised: a date axis (time is what is meant),
+    whole-number score ticks."""
+    from datetime import datetime
+
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import MaxNLocator
+
+    for trainee in overview["trainees"]:
+        points = [(datetime.fromisoformat(p["date"]), p["score"]) for p in trainee["trend"] if p.get("date")]
+        if points:
+            trend.plot([d for d, _ in points], [s for _, s in points], marker="o", label=trainee["name"])
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=6)
+    trend.xaxis.set_major_locator(locator)
+    trend.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    trend.yaxis.set_major_locator(MaxNLocator(integer=True))
+    trend.set_ylim(0, 100)
+    trend.set_xlabel("练习日期" if lang != "en" else "session date")
+    trend.set_title(w("trend", lang))
+
+
 def team_markdown(overview: dict[str, Any], lang: str) -> str:
+    from ui.messages import label
+
+    def gate_names(ids: list[str]) -> str:
+        from coach.progression import load_gates
+
+        titles = {g.id: (g.title.en if lang == "en" else g.title.zh) for g in load_gates()}
+        return esc(", ".join(titles.get(i, i) for i in ids) or "-")
+
     lines = [f"| {w('trainee', lang)} | {w('sessions', lang)} | {w('gates_passed', lang)} | {w('awaiting', lang)} "
              f"| {w('objection', lang)} |", "|---|---|---|---|---|"]
     for t in overview["trainees"]:
-        weak = ", ".join(f"{d['objection']} {d['mean']:g}" for d in t["weakest"]) or "-"
+        weak = ", ".join(f"{label('objection', d['objection'], lang)} {d['mean']:g}" for d in t["weakest"]) or "-"
         lines.append(f"| {esc(t['name'])} ({esc(t['trainee'])}) | {t['sessions']} | "
-                     f"{esc(', '.join(t['gates_passed']) or '-')} | {esc(', '.join(t['awaiting_signoff']) or '-')} "
-                     f"| {esc(weak)} |")
+                     f"{gate_names(t['gates_passed'])} | {gate_names(t['awaiting_signoff'])} | {weak} |")
     return "\n".join(lines)
 
 
@@ -209,6 +286,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         override_turn_btn = gr.Button("修改该轮分数 / Override turn", elem_id="rv-override-turn")
         override_session_btn = gr.Button("修改整场分数 / Override session", elem_id="rv-override-session")
     review_msg = gr.Markdown(elem_id="rv-message")
+    review_llm.build(user_state, session_id, turn_id, viewer, lang_of)  # LLM second opinion beside the grade
     with gr.Row():
         s_trainee = gr.Dropdown(label="学员 / Trainee", choices=[], elem_id="rv-signoff-trainee")
         s_gate = gr.Dropdown(label="关卡 / Gate", choices=[(f"{g.title.zh} / {g.title.en}", g.id)
@@ -222,16 +300,18 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             whisper_text = gr.Textbox(label="悄悄话提示（仅学员可见）/ Whisper (trainee only)", elem_id="rv-whisper")
             whisper_btn = gr.Button("发送 / Send", elem_id="rv-whisper-send")
             live_refresh = gr.Button("刷新 / Refresh", size="sm", elem_id="rv-live-refresh")
+        review_takeover.build(services.practice, user_state, live_id, viewer, lang_of, guarded)
     with gr.Accordion("团队看板 / Team dashboard", open=True):
         plot = gr.Plot(elem_id="rv-plot")
         team_md = gr.Markdown(elem_id="rv-team")
+        dash_refresh = gr.Button("刷新看板 / Refresh dashboard", size="sm", elem_id="rv-dash-refresh")
 
     def do_search(user, trainee, scenario, objection, low, high, since, until):
         rows = review.list_sessions(viewer(user), trainee=trainee or None, scenario=(scenario or "").strip() or None,
                                     min_score=low if low else None,
                                     max_score=high if high is not None and high < 100 else None, since=(since or "").strip() or None,
                                     until=(until or "").strip() or None, objection=objection or None)
-        return sessions_table(rows)
+        return sessions_table(rows, lang_of(user))
 
     filters = [user_state, f_trainee, f_scenario, f_objection, f_min, f_max, f_since, f_until]
     search.click(guarded(do_search), filters, [table])
@@ -258,8 +338,15 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         return (f"✔ turn {result['turn_id']} → {result['score']:g} · {w('score', lang_of(user))} "
                 f"{result['session_score']}", do_open(user, sid) if sid else gr.update(), "")
 
+    def refresh_dashboard(user):
+        """The team dashboard redrawn from what is stored now (after an override or a sign-off)."""
+        who, lang = viewer(user), lang_of(user)
+        overview = review.team_overview(who)
+        return dashboard_figure(overview, lang), team_markdown(overview, lang)
+
     override_turn_btn.click(guarded(do_override_turn), [user_state, session_id, turn_id, new_score, comment],
-                            [review_msg, transcript, comment])
+                            [review_msg, transcript, comment]).success(
+        guarded(refresh_dashboard), [user_state], [plot, team_md])
 
     def do_override_session(user, sid, score, text):
         if not sid or score is None:
@@ -268,19 +355,28 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         return f"✔ session {result['session_id']} → {result['session_score']}", do_open(user, sid), ""
 
     override_session_btn.click(guarded(do_override_session), [user_state, session_id, new_score, comment],
-                               [review_msg, transcript, comment])
+                               [review_msg, transcript, comment]).success(
+        guarded(refresh_dashboard), [user_state], [plot, team_md])
 
     def do_signoff(user, trainee, gate_id):
         if not trainee or not gate_id:
             raise ValueError("请选择学员和关卡 / choose a trainee and a gate")
-        result = review.sign_off_gate(viewer(user), trainee, gate_id)
-        return f"✔ {esc(result['trainee'])}: {esc(result['gate'])} → {esc(result['status'])}"
+        from coach.progression import get_gate
+        from coach.progression.progress import status_word
 
-    signoff_btn.click(guarded(do_signoff), [user_state, s_trainee, s_gate], [review_msg])
+        result = review.sign_off_gate(viewer(user), trainee, gate_id)
+        lang = lang_of(user)
+        title = get_gate(result["gate"]).title
+        return (f"✔ {esc(result['trainee'])}: {esc(title.en if lang == 'en' else title.zh)} → "
+                f"{esc(status_word(result['status'], lang != 'en'))}")
+
+    signoff_btn.click(guarded(do_signoff), [user_state, s_trainee, s_gate], [review_msg]).success(
+        guarded(refresh_dashboard), [user_state], [plot, team_md])
+    dash_refresh.click(guarded(refresh_dashboard), [user_state], [plot, team_md])
 
     def export(user, sid, kind):
         who = viewer(user)
-        folder = Path(tempfile.mkdtemp(prefix="coach-export-"))
+        folder = private_files.new_private_folder("exports", "coach-export-")  # 0700 under COACH_HOME/private
         if kind == "csv":
             path = folder / "team-results.csv"
             path.write_text(review.team_csv(who), encoding="utf-8-sig")  # BOM: Excel opens Chinese correctly
@@ -299,7 +395,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         return str(path), ""
 
     for button, kind in ((export_md, "md"), (export_pdf, "pdf"), (export_csv, "csv")):
-        button.click(guarded(lambda user, sid, _k=kind: export(user, sid, _k)), [user_state, session_id],
+        button.click(guarded(lambda user, sid, _k=kind: private_files.offer_result(export(user, sid, _k), user)),
+                     [user_state, session_id],
                      [export_file, review_msg])
 
     def live_rows(user):
@@ -324,7 +421,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         lang = lang_of(user)
         overview = review.team_overview(who)
         names = [(f"{t['name']} ({t['trainee']})", t["trainee"]) for t in overview["trainees"]]
-        rows = sessions_table(review.list_sessions(who))
+        rows = sessions_table(review.list_sessions(who), lang)
         return (gr.update(choices=[("", ""), *names], value=""), rows, gr.update(choices=names),
                 dashboard_figure(overview, lang), team_markdown(overview, lang), live_rows(user))
 

@@ -1,0 +1,131 @@
+"""What a rep reply does, as the simulated customer hears it: which topics it asks about, which offers it makes,
+which concrete promises it states, whether it orders the customer around or drifts into small talk.
+
+The understanding layer scores how relevant a reply is; this reader names *what* was asked or offered so the
+customer can answer that and nothing else. Cue phrases live in ``coach/data/rep_moves.yaml`` (zh and en).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge.understanding.features import is_question, sentences
+
+QUESTION_TOPICS = ("budget", "timeline", "decision", "vendor", "pain", "volume")
+OFFERS = ("trial", "discount", "case_study", "references", "visit", "guarantee", "contract")
+_CLAUSE = re.compile(r"[，,。；;！!？?\n]|(?<=\.)\s")
+_ASKING = re.compile(r"[?？]|吗|呢|多少|多久|哪|谁|什么|怎么|几|是否|有没有|\b(what|how|which|when|who|why|where|is|are|do|does|"
+                     r"did|could|would|can)\b", re.IGNORECASE)
+_OFFERING = re.compile(r"我们?(可以|能|先|给|送|安排|提供)|可以(先|给|送|免费)|给您|帮您|发您|我来|我给|免费|送您|怎么样|您看|要不|"
+                       r"\b(we can|we could|i can|i could|i'll|we'll|let's|how about|would you like|happy to|"
+                       r"we offer|i'd suggest|why don't we|we include|included|free|here is|here's|let me show|i'll send|i can send)\b",
+                       re.IGNORECASE)
+
+
+class MoveCues(BaseModel):
+    """The YAML file, validated: every topic and offer has at least one pattern that compiles."""
+
+    questions: dict[str, list[str]]
+    offers: dict[str, list[str]]
+    claims: list[str]
+    claims_en: list[str]
+    guarantee_claims: list[str]
+    instructions: list[str]
+    small_talk: list[str]
+    business: list[str]
+
+    def compiled(self) -> dict:
+        def group(patterns: list[str]) -> re.Pattern:
+            return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        return {
+            "questions": {k: group(v) for k, v in self.questions.items()},
+            "offers": {k: group(v) for k, v in self.offers.items()},
+            "claims": [re.compile(p, re.IGNORECASE) for p in self.claims],
+            "claims_en": [re.compile(p, re.IGNORECASE) for p in self.claims_en],
+            "guarantee_claims": group(self.guarantee_claims), "instructions": group(self.instructions),
+            "small_talk": group(self.small_talk), "business": group(self.business),
+        }
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict:
+    path = resources.files("coach.data") / "rep_moves.yaml"
+    try:
+        data = MoveCues.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        unknown = [k for k in data.questions if k not in QUESTION_TOPICS] + [k for k in data.offers if k not in OFFERS]
+        if unknown:
+            raise ValueError(f"unknown topics or offers {unknown}; use {QUESTION_TOPICS} and {OFFERS}")
+        return data.compiled()
+    except (yaml.YAMLError, ValidationError, re.error) as exc:
+        raise ValueError(f"{path}: invalid rep-move cues: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RepMove:
+    """One reply, read: topics asked (in order), offers made (in order), promises, instruction, small talk."""
+
+    questions: tuple[str, ...] = ()
+    offers: tuple[str, ...] = ()
+    claims: tuple[str, ...] = ()  # the rep's own clauses that promise something concrete, verbatim
+    mentions: tuple[str, ...] = field(default=())  # topics and offers the reply talks about without asking
+    instruction: bool = False
+    small_talk: bool = False
+    business: bool = False
+
+    @property
+    def about_the_deal(self) -> bool:
+        return bool(self.questions or self.offers or self.claims or self.mentions or self.business)
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+
+
+def _claims(text: str, c: dict) -> list[str]:
+    out = []
+    for clause in _clauses(text):
+        zh = all(p.search(clause) for p in c["claims"])
+        en = all(p.search(clause) for p in c["claims_en"])
+        if (zh or en or c["guarantee_claims"].search(clause)) and 4 <= len(clause) <= 90:
+            out.append(clause.rstrip(".。!！ "))
+    return out
+
+
+def read_move(text: str) -> RepMove:
+    """Read one rep reply (either language). Pure and cheap: a handful of regular expressions."""
+    c = cues()
+    text = (text or "").strip()
+    if not text:
+        return RepMove()
+    questions: list[str] = []
+    offers: list[str] = []
+    mentions: list[str] = []
+    for sentence in sentences(text) or [text]:
+        asking = is_question(sentence) or bool(_ASKING.search(sentence)) and ("?" in sentence or "？" in sentence)
+        offering = bool(_OFFERING.search(sentence))
+        for offer, pattern in c["offers"].items():
+            if pattern.search(sentence):
+                stated = offer in {"guarantee", "discount", "contract"}  # saying it is offering it
+                (offers if offering or asking or stated else mentions).append(offer)
+        for topic, pattern in c["questions"].items():
+            if pattern.search(sentence):
+                (questions if asking else mentions).append(topic)
+    instruction = bool(c["instructions"].search(text))
+    return RepMove(
+        questions=tuple(dict.fromkeys(questions)), offers=tuple(dict.fromkeys(offers)),
+        claims=tuple(_claims(text, c)), mentions=tuple(dict.fromkeys(m for m in mentions if m not in offers)),
+        instruction=instruction, small_talk=bool(c["small_talk"].search(text)),
+        business=bool(c["business"].search(text)))
+
+
+def topics_in(text: str) -> set[str]:
+    """Every question topic and offer a line talks about (used to keep the customer from re-asking them)."""
+    c = cues()
+    found = {t for t, p in c["questions"].items() if p.search(text or "")}
+    return found | {o for o, p in c["offers"].items() if p.search(text or "")}

@@ -1,0 +1,65 @@
+"""`coach eval roleplay` judges lines with the understanding layer, not the guards' patterns, and reports per
+realizer the figures before and after the guards (inversions, contradictions, repeats, fallbacks)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from test_roleplay_policy import fake_grade
+
+from coach.roleplay.engine import RolePlayEngine
+from coach.roleplay.llm_realizer import LLMRealizer
+from coach.roleplay.persona_view import PersonaView
+from evals.roleplay.judge import judge_session
+
+SELLING = {"zh": ["我可以给你打个九折，今天签就行。", "我们的产品可以为您提供八折优惠，今天签约还送培训！"],
+           "en": ["I can give you 10% off if you sign this week, and we include onboarding.",
+                  "Our solution integrates with your ERP in two weeks, and we have 200 retail clients."]}
+# plain customer lines, and long real ones from the offline customer that a looser judge took for selling
+BUYING = {"zh": ["说实话，这个价格对我们来说还是偏高。", "能不能再便宜点？别家都打八折。", "我们在用云帆CRM，价格便宜不少。",
+                 "先试一下行，试用期间有人跟着吧？这个承诺我记下了，合同里要有。"],
+          "en": ["Honestly, that price is still high for us.", "Can you do better on the price?",
+                 "We use SalesPilot right now, it's cheaper.",
+                 'You said earlier "onboarding and support are included". Can we put that in the contract? '
+                 "It's not that I don't want it. There's no budget."]}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_judge_reads_lines_with_the_understanding_layer(lang, monkeypatch):
+    import coach.roleplay.guards as guards
+
+    # the judge must not lean on the guards: blind them and it still sees the selling lines
+    monkeypatch.setattr(guards, "role_inversion", lambda text: False)
+    monkeypatch.setattr(guards, "check", lambda *a, **k: None)
+    persona = PersonaView(name="x", lang=lang, competitor="云帆CRM" if lang == "zh" else "SalesPilot",
+                          budget="20万" if lang == "zh" else "$40k")
+    verdicts = judge_session(BUYING[lang] + SELLING[lang], lang, persona, ["云帆CRM", "SalesPilot", "销易通"])
+    assert [v["inversion"] for v in verdicts] == [False] * 4 + [True] * 2
+    other = "销易通" if lang == "zh" else "云帆CRM"
+    wrong = judge_session([f"我们其实一直用{other}。" if lang == "zh" else f"We actually use {other}.",
+                           BUYING[lang][0], BUYING[lang][0]], lang, persona, ["云帆CRM", "SalesPilot", "销易通"])
+    assert wrong[0]["contradiction"] and wrong[2]["repeat"] and not wrong[1]["repeat"]
+    assert judge_session([BUYING["en" if lang == "zh" else "zh"][0]], lang, persona, [])[0]["wrong_language"]
+
+
+@pytest.mark.parametrize("lang,scenario", [("zh", "zh-saas-price"), ("en", "en-shop-price")])
+def test_eval_reports_llm_figures_before_and_after_the_guards(fake_openai, lang, scenario):
+    from evals.roleplay.realizers import attach_realizers
+    from evals.roleplay.runner import play, scripts
+    from personas import load_pool_deals
+    from scenarios import get_scenario
+
+    # a small model that sells every other time, between plain customer lines
+    lines = itertools.cycle(sum(([s, b] for s, b in zip(SELLING[lang] * 2, BUYING[lang] * 2, strict=False)), []))
+    fake_openai.handler = lambda body: next(lines)
+    engine = RolePlayEngine(grade=fake_grade, realizer=LLMRealizer())
+    spec = get_scenario(scenario)
+    run = play(engine, spec, load_pool_deals(spec.pool), 0, scripts()["weak"][lang], 4)
+    out: dict = {}
+    attach_realizers(out, {lang: {"strong": [run], "weak": []}}, engine, [scenario], 1, 4, [])
+    figures = out["realizers"]["llm"]
+    before, after = figures["before_guards"][lang], figures["after_guards"][lang]
+    assert before["inversions"] > 0 and after["inversions"] < before["inversions"]
+    assert after["fallbacks"] >= 0 and before["lines"] > 0 and after["lines"] > 0
+    assert {"inversions", "contradictions", "repeats", "fallbacks"} <= set(after)

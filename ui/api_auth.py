@@ -1,0 +1,133 @@
+"""Who is calling the HTTP APIs: the app's users over HTTP Basic, or an integration's API token (Bearer).
+
+Passwords are checked by ``coach.users.authenticate`` (the sign-in the pages use); a success is remembered for
+a few minutes under an HMAC key so a live call or a practice turn does not pay bcrypt each time. Tokens are
+checked by ``coach.tokens.verify_token`` on every connection, so a revoked token stops at once.
+Browser WebSockets carry no custom headers, so the token may also come as ``?token=``; and a browser's
+``Origin`` must be this server's own or one listed in COACH_ALLOWED_ORIGINS.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+AUTH_TTL_SECONDS = 300.0
+CHALLENGE = 'Bearer realm="coach", Basic realm="coach"'
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in user (``kind="user"``) or an integration token (``kind="token"``)."""
+
+    kind: str
+    id: int
+    name: str
+
+
+class AuthCache:
+    """Remembers a successful bcrypt check for a few minutes, so a turn does not pay ~50 ms of bcrypt.
+
+    Keys are an HMAC of (username, password) under a per-process random key: the cache never holds a
+    password, and a changed password simply misses.
+    """
+
+    def __init__(self, ttl: float = AUTH_TTL_SECONDS, size: int = 4096) -> None:
+        self._key = os.urandom(32)
+        self._ttl = ttl
+        self._size = size
+        self._seen: dict[bytes, tuple[float, int, str]] = {}
+        self._lock = threading.Lock()
+
+    def _digest(self, username: str, password: str) -> bytes:
+        return hmac.new(self._key, f"{username}\x00{password}".encode(), hashlib.sha256).digest()
+
+    def get(self, username: str, password: str) -> tuple[int, str] | None:
+        with self._lock:
+            hit = self._seen.get(self._digest(username, password))
+        if hit and hit[0] > time.monotonic():
+            return hit[1], hit[2]
+        return None
+
+    def put(self, username: str, password: str, user_id: int, name: str) -> None:
+        with self._lock:
+            if len(self._seen) >= self._size:
+                self._seen.clear()
+            self._seen[self._digest(username, password)] = (time.monotonic() + self._ttl, user_id, name)
+
+
+def _default_authenticate(username: str, password: str):
+    from coach.users import authenticate
+
+    return authenticate(username, password)
+
+
+def _default_verify(token: str):
+    from coach.tokens import verify_token
+
+    return verify_token(token)
+
+
+class ApiCredentials:
+    """Resolves credentials to a ``Caller`` or None. Both checkers are injectable (tests pass their own)."""
+
+    def __init__(self, authenticate: Callable | None = None, verify_token: Callable | None = None) -> None:
+        self._authenticate = authenticate or _default_authenticate
+        self._verify = verify_token or _default_verify
+        self.cache = AuthCache()
+
+    def user(self, username: str | None, password: str | None) -> Caller | None:
+        if not username or password is None or len(username) > 200 or len(password) > 200:
+            return None
+        known = self.cache.get(username, password)
+        if known:
+            return Caller("user", known[0], known[1])
+        user = self._authenticate(username, password)
+        if user is None:
+            return None
+        self.cache.put(username, password, user.id, user.username)
+        return Caller("user", user.id, user.username)
+
+    def token(self, token: str | None) -> Caller | None:
+        row = self._verify(token) if token else None
+        return Caller("token", int(row.id), row.name) if row is not None else None
+
+    def from_header(self, authorization: str | None, query_token: str | None = None) -> Caller | None:
+        """``Authorization: Bearer <token>`` or ``Basic <base64 user:password>``; else ``?token=``."""
+        scheme, _, value = (authorization or "").strip().partition(" ")
+        scheme = scheme.lower()
+        if scheme == "bearer":
+            return self.token(value.strip())
+        if scheme == "basic":
+            try:
+                username, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                return None
+            return self.user(username, password)
+        return self.token(query_token) if query_token else None
+
+
+def allowed_origins() -> set[str]:
+    from knowledge.settings import get_settings
+
+    return {o.strip().rstrip("/").lower() for o in get_settings().allowed_origins.split(",") if o.strip()}
+
+
+def origin_allowed(origin: str | None, host: str | None, extra: set[str] | None = None) -> bool:
+    """No Origin (a dialer, a script) is fine: only browsers send one. A browser's must be this server
+    (same host and port as the ``Host`` it asked for) or one the operator listed."""
+    if not origin:
+        return True
+    origin = origin.strip().rstrip("/").lower()
+    if origin in (extra if extra is not None else allowed_origins()):
+        return True
+    parts = urlsplit(origin)
+    return bool(host) and parts.scheme in {"http", "https"} and parts.netloc == host.strip().lower()
