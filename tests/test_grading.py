@@ -51,6 +51,9 @@ def test_good_reply_scores_high_and_explains_itself(lang):
     ("zh", "你们价格太贵了。", "理解您的顾虑，问得好，案例，数据，试用，下周安排，价值，回报。"),
     ("en", "My order arrived damaged.", "We sincerely apologize for the inconvenience. Please DM us your phone number."),
     ("zh", "我的订单收到的时候坏了。", "非常抱歉给您带来不便，请私信我们您的手机号。"),
+    # word salad of playbook words (#16 item 9: it scored 100 with the keyword grader)
+    ("zh", "太贵了", "理解 哪家在比 案例 数据 价值 试点 约个时间 演示 您看可以吗"),
+    ("en", "Too expensive", "understand who comparing case data value pilot schedule demo does that work"),
 ])
 def test_keywords_off_topic_and_deflection_score_at_most_20(lang, customer, reply):
     grade = g(customer, reply, objection=None, lang=lang)
