@@ -182,3 +182,30 @@ def test_websocket_credentials_origin_and_message_size(live):
         assert code == 1009  # 3 MB: uvicorn drops it after 64 KB, never buffering it whole
 
     asyncio.run(session())
+
+
+@pytest.mark.parametrize("change", ["passwd", "disable"])
+def test_api_password_cache_ends_when_the_password_changes_or_the_account_is_disabled(db, change):
+    """The API remembers a good password for a few minutes (no bcrypt per turn), but only as long as the stored
+    hash is the one it was checked against: `coach users passwd` or `disable` takes effect at the next request."""
+    from coach.users import add_user, authenticate, set_disabled, set_password
+    from ui.api_auth import ApiCredentials
+
+    calls = []
+
+    def counting(username, password):
+        calls.append(username)
+        return authenticate(username, password)
+
+    add_user("api-amy", "old-pass-1", "trainee")
+    creds = ApiCredentials(authenticate=counting)
+    assert creds.user("api-amy", "old-pass-1").name == "api-amy"
+    assert creds.user("api-amy", "old-pass-1").name == "api-amy"
+    assert calls == ["api-amy"]  # the second request was served from the cache
+    if change == "passwd":
+        set_password("api-amy", "new-pass-2")
+    else:
+        set_disabled("api-amy")
+    assert creds.user("api-amy", "old-pass-1") is None
+    if change == "passwd":
+        assert creds.user("api-amy", "new-pass-2").name == "api-amy"

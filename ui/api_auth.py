@@ -1,7 +1,8 @@
 """Who is calling the HTTP APIs: the app's users over HTTP Basic, or an integration's API token (Bearer).
 
 Passwords are checked by ``coach.users.authenticate`` (the sign-in the pages use); a success is remembered for
-a few minutes under an HMAC key so a live call or a practice turn does not pay bcrypt each time. Tokens are
+a few minutes under an HMAC key so a live call or a practice turn does not pay bcrypt each time, bound to the
+stored password hash: ``coach users passwd`` or ``disable`` ends it at the next request. Tokens are
 checked by ``coach.tokens.verify_token`` on every connection, so a revoked token stops at once.
 Browser WebSockets carry no custom headers, so the token may also come as ``?token=``; and a browser's
 ``Origin`` must be this server's own or one listed in COACH_ALLOWED_ORIGINS.
@@ -44,30 +45,49 @@ class AuthCache:
         self._key = os.urandom(32)
         self._ttl = ttl
         self._size = size
-        self._seen: dict[bytes, tuple[float, int, str]] = {}
+        self._seen: dict[bytes, tuple[float, int, str, str]] = {}
         self._lock = threading.Lock()
 
     def _digest(self, username: str, password: str) -> bytes:
         return hmac.new(self._key, f"{username}\x00{password}".encode(), hashlib.sha256).digest()
 
-    def get(self, username: str, password: str) -> tuple[int, str] | None:
+    def get(self, username: str, password: str) -> tuple[int, str, str] | None:
+        """(user id, name, the stored hash the check was made against) while the entry is fresh."""
         with self._lock:
             hit = self._seen.get(self._digest(username, password))
         if hit and hit[0] > time.monotonic():
-            return hit[1], hit[2]
+            return hit[1], hit[2], hit[3]
         return None
 
-    def put(self, username: str, password: str, user_id: int, name: str) -> None:
+    def put(self, username: str, password: str, user_id: int, name: str, stored_hash: str = "") -> None:
         with self._lock:
             if len(self._seen) >= self._size:
                 self._seen.clear()
-            self._seen[self._digest(username, password)] = (time.monotonic() + self._ttl, user_id, name)
+            self._seen[self._digest(username, password)] = (time.monotonic() + self._ttl, user_id, name,
+                                                            stored_hash)
+
+    def forget(self, username: str, password: str) -> None:
+        with self._lock:
+            self._seen.pop(self._digest(username, password), None)
 
 
 def _default_authenticate(username: str, password: str):
     from coach.users import authenticate
 
     return authenticate(username, password)
+
+
+def _stored_hash(user_id: int) -> str | None:
+    """The user's password hash as stored now (a disabled account's starts with '!'); None when removed."""
+    from coach.tables import User
+    from knowledge.db import session
+
+    try:
+        with session() as db:
+            user = db.get(User, user_id)
+            return user.password_hash if user is not None else None
+    except Exception:  # noqa: BLE001 - no database: never trust the cache
+        return None
 
 
 def _default_verify(token: str):
@@ -79,9 +99,11 @@ def _default_verify(token: str):
 class ApiCredentials:
     """Resolves credentials to a ``Caller`` or None. Both checkers are injectable (tests pass their own)."""
 
-    def __init__(self, authenticate: Callable | None = None, verify_token: Callable | None = None) -> None:
+    def __init__(self, authenticate: Callable | None = None, verify_token: Callable | None = None,
+                 stored_hash: Callable[[int], str | None] | None = None) -> None:
         self._authenticate = authenticate or _default_authenticate
         self._verify = verify_token or _default_verify
+        self._stored_hash = stored_hash or _stored_hash
         self.cache = AuthCache()
 
     def user(self, username: str | None, password: str | None) -> Caller | None:
@@ -89,11 +111,14 @@ class ApiCredentials:
             return None
         known = self.cache.get(username, password)
         if known:
-            return Caller("user", known[0], known[1])
+            # unchanged since the check: no bcrypt needed (a user object without a hash cannot be bound)
+            if not known[2] or self._stored_hash(known[0]) == known[2]:
+                return Caller("user", known[0], known[1])
+            self.cache.forget(username, password)  # password changed, account disabled or removed
         user = self._authenticate(username, password)
         if user is None:
             return None
-        self.cache.put(username, password, user.id, user.username)
+        self.cache.put(username, password, user.id, user.username, getattr(user, "password_hash", "") or "")
         return Caller("user", user.id, user.username)
 
     def token(self, token: str | None) -> Caller | None:
