@@ -242,10 +242,13 @@ def test_http_basic_sign_in_is_throttled_too(clock):
     api = FastAPI()
     register_practice_routes(api, service=SimpleNamespace(transcript=lambda sid, uid: []))
     client = TestClient(api)
+    codes = []
     for _ in range(12):
-        assert client.get("/api/practice/sessions/1", auth=("api-user", "bad")).status_code == 401
+        codes.append(client.get("/api/practice/sessions/1", auth=("api-user", "bad")).status_code)
         clock[0] += 61
-    assert client.get("/api/practice/sessions/1", auth=("api-user", "api-pass")).status_code == 401
+    assert codes[:10] == [401] * 10 and set(codes[10:]) == {429}  # locked after 10 failures
+    locked = client.get("/api/practice/sessions/1", auth=("api-user", "api-pass"))
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 60  # even the right password
 
 
 # --- item 10: file modes, session binding, idle sign-out --------------------------------------------------

@@ -209,3 +209,22 @@ def test_api_password_cache_ends_when_the_password_changes_or_the_account_is_dis
     assert creds.user("api-amy", "old-pass-1") is None
     if change == "passwd":
         assert creds.user("api-amy", "new-pass-2").name == "api-amy"
+
+
+@pytest.mark.parametrize("text", ["你们的价格太贵了", "That's too expensive"])
+def test_a_locked_out_name_gets_429_with_retry_after_on_the_live_api(live, text):
+    """After too many wrong passwords even the right one is refused, with 429 and when to retry (not 401)."""
+    from coach.login_throttle import LoginThrottle, set_throttle
+
+    set_throttle(LoginThrottle(max_failures=3, address_max_failures=50, lockout_seconds=900))
+    try:
+        url = live["url"] + "/api/live/hints"
+        with httpx.Client(timeout=30) as client:
+            codes = [client.post(url, content=_ev(text), headers=_basic("rep-zh", "wrong")).status_code
+                     for _ in range(3)]
+            assert codes[0] == 401  # a plain wrong password first
+            locked = client.post(url, content=_ev(text), headers=_basic("rep-zh", "secret-zh"))
+            assert locked.status_code == 429 and int(locked.headers["retry-after"]) >= 1
+            assert "try again" in locked.json()["detail"]
+    finally:
+        set_throttle(None)

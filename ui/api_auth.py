@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import math
 import os
 import threading
 import time
@@ -71,10 +72,24 @@ class AuthCache:
             self._seen.pop(self._digest(username, password), None)
 
 
-def _default_authenticate(username: str, password: str):
-    from coach.users import authenticate
+class Throttled(Exception):
+    """Too many failed sign-ins for this name or address: answer 429 with ``Retry-After``, check nothing."""
 
-    return authenticate(username, password)
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {max(1, math.ceil(retry_after))} s")
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+def _default_authenticate(username: str, password: str, address: str | None = None):
+    """The user, None for a wrong name or password, ``Throttled`` while the name or the address waits."""
+    from coach.users import SignInRefused, sign_in
+
+    try:
+        return sign_in(username, password, address)
+    except SignInRefused as exc:
+        if exc.reason == "locked":
+            raise Throttled(exc.retry_after) from None
+        return None
 
 
 def _stored_hash(user_id: int) -> str | None:
@@ -106,7 +121,8 @@ class ApiCredentials:
         self._stored_hash = stored_hash or _stored_hash
         self.cache = AuthCache()
 
-    def user(self, username: str | None, password: str | None) -> Caller | None:
+    def user(self, username: str | None, password: str | None, address: str | None = None) -> Caller | None:
+        """The signed-in caller or None; raises ``Throttled`` while the name or ``address`` is locked out."""
         if not username or password is None or len(username) > 200 or len(password) > 200:
             return None
         known = self.cache.get(username, password)
@@ -115,7 +131,8 @@ class ApiCredentials:
             if not known[2] or self._stored_hash(known[0]) == known[2]:
                 return Caller("user", known[0], known[1])
             self.cache.forget(username, password)  # password changed, account disabled or removed
-        user = self._authenticate(username, password)
+        user = (self._authenticate(username, password, address) if self._authenticate is _default_authenticate
+                else self._authenticate(username, password))
         if user is None:
             return None
         self.cache.put(username, password, user.id, user.username, getattr(user, "password_hash", "") or "")
@@ -125,7 +142,8 @@ class ApiCredentials:
         row = self._verify(token) if token else None
         return Caller("token", int(row.id), row.name) if row is not None else None
 
-    def from_header(self, authorization: str | None, query_token: str | None = None) -> Caller | None:
+    def from_header(self, authorization: str | None, query_token: str | None = None,
+                    address: str | None = None) -> Caller | None:
         """``Authorization: Bearer <token>`` or ``Basic <base64 user:password>``; else ``?token=``."""
         scheme, _, value = (authorization or "").strip().partition(" ")
         scheme = scheme.lower()
@@ -136,7 +154,7 @@ class ApiCredentials:
                 username, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 return None
-            return self.user(username, password)
+            return self.user(username, password, address)
         return self.token(query_token) if query_token else None
 
 

@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 
 from coach.text_limits import utterance_problem
-from ui.api_auth import CHALLENGE, ApiCredentials, origin_allowed
+from ui.api_auth import CHALLENGE, ApiCredentials, Throttled, origin_allowed
 from ui.edge_limits import MAX_EVENT_BYTES, MAX_LIVE_BODY_BYTES, Overloaded, WorkGate
 
 log = logging.getLogger(__name__)
@@ -166,13 +166,13 @@ def register_live_routes(api, new_call: Callable | None = None, credentials: Api
             return [_error(number, f"line {number}: not processed: {exc}")]
         return [h.model_dump_json() for h in hints]
 
-    async def caller_of(headers, query_token: str | None = None):
+    async def caller_of(headers, query_token: str | None = None, address: str | None = None):
         # A few threads at a time: thirty sign-ins at once would crowd the event loop off the GIL (and /healthz
         # with it); the others wait their turn here, on the loop, at no cost.
         if "auth" not in holder:
             holder["auth"] = anyio.CapacityLimiter(AUTH_THREADS)
         return await anyio.to_thread.run_sync(credentials.from_header, headers.get("authorization"), query_token,
-                                              limiter=holder["auth"])
+                                              address, limiter=holder["auth"])
 
     @api.post("/api/live/hints", tags=["live"])
     async def live_hints(request: Request):
@@ -180,7 +180,11 @@ def register_live_routes(api, new_call: Callable | None = None, credentials: Api
         if not origin_allowed(request.headers.get("origin"), request.headers.get("host")):
             return JSONResponse({"detail": "this browser origin may not use the live API; the operator can add it "
                                            "to COACH_ALLOWED_ORIGINS"}, 403)
-        if await caller_of(request.headers) is None:
+        try:
+            caller = await caller_of(request.headers, None, request.client.host if request.client else None)
+        except Throttled as exc:
+            return JSONResponse({"detail": str(exc)}, 429, headers={"Retry-After": str(exc.retry_after)})
+        if caller is None:
             return JSONResponse({"detail": SIGN_IN}, 401, headers={"WWW-Authenticate": CHALLENGE})
         assist = await make_call()
 
@@ -214,7 +218,13 @@ def register_live_routes(api, new_call: Callable | None = None, credentials: Api
         if not origin_allowed(socket.headers.get("origin"), socket.headers.get("host")):
             await deny(socket, 403, "this browser origin may not use the live API (COACH_ALLOWED_ORIGINS)")
             return
-        if await caller_of(socket.headers, socket.query_params.get("token")) is None:
+        try:
+            caller = await caller_of(socket.headers, socket.query_params.get("token"),
+                                     socket.client.host if socket.client else None)
+        except Throttled as exc:
+            await deny(socket, 429, str(exc))
+            return
+        if caller is None:
             await deny(socket, 401, SIGN_IN)
             return
         await socket.accept()

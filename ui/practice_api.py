@@ -18,12 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 
 from coach.text_limits import TextLimitError
-from ui.api_auth import ApiCredentials
+from ui.api_auth import ApiCredentials, Throttled
 from ui.edge_limits import Overloaded, WorkGate, overloaded_headers
 
 MAX_ID = 2**63 - 1  # the database's integer range: anything larger is a client's mistake (400), not a crash
@@ -75,17 +75,21 @@ def register_practice_routes(api, service=None, authenticate: Callable | None = 
             holder["service"] = PracticeService()
         return holder["service"]
 
-    def sign_in(username: str | None, password: str | None) -> int:
+    def sign_in(username: str | None, password: str | None, address: str | None = None) -> int:
         if not username or password is None:
             raise HTTPException(401, "sign in with HTTP Basic (username and password)",
                                 headers={"WWW-Authenticate": "Basic"})
-        caller = credentials.user(username, password)
+        try:
+            caller = credentials.user(username, password, address)
+        except Throttled as exc:
+            raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
         if caller is None:
             raise HTTPException(401, "unknown user or wrong password", headers={"WWW-Authenticate": "Basic"})
         return caller.id
 
-    def current_user(credentials: HTTPBasicCredentials | None = Depends(basic)) -> int | None:
-        return sign_in(credentials.username, credentials.password) if credentials else None
+    def current_user(request: Request, credentials: HTTPBasicCredentials | None = Depends(basic)) -> int | None:
+        address = request.client.host if request.client else None
+        return sign_in(credentials.username, credentials.password, address) if credentials else None
 
     def refuse(exc: Exception) -> HTTPException:
         message = str(exc)
