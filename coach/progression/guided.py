@@ -40,16 +40,23 @@ def session_mode(user: User | str | int, want_hints: bool | None = None) -> tupl
 def send_whisper(session_id: int, mentor: User | str | int, text: str) -> TurnRow:
     """Store a mentor's whisper in an active session; the customer never sees it (the engine reads only
     customer and trainee turns)."""
-    from coach.review import can_view_session
-
     mentor = as_user(mentor)
     text = (text or "").strip()
     if not text:
         raise ValueError("the whisper is empty; type a short hint for the trainee")
     if len(text) > MAX_WHISPER:
         raise ValueError(f"the whisper has {len(text)} characters; keep it under {MAX_WHISPER}")
+    check_mentor_of_live_session(session_id, mentor, "whisper hints")
+    return append_mentor_row(session_id, mentor, WHISPER, text)
+
+
+def check_mentor_of_live_session(session_id: int, mentor: User, doing: str,
+                                 ended: type[Exception] = ValueError) -> None:
+    """Only a mentor (or admin) who may see the trainee, and only while the session is live, may ``doing``."""
+    from coach.review import can_view_session
+
     if not ({"mentor", "admin"} & mentor.role_set):
-        raise PermissionError(f"{mentor.username} is not a mentor; only mentors can whisper hints")
+        raise PermissionError(f"{mentor.username} is not a mentor; only mentors can {doing}")
     with db_session() as db:
         row = db.get(PracticeSession, session_id)
         if row is None:
@@ -57,14 +64,19 @@ def send_whisper(session_id: int, mentor: User | str | int, text: str) -> TurnRo
         if not can_view_session(mentor, row):
             raise PermissionError(f"{mentor.username} is not the mentor of session {session_id}'s trainee")
         if row.status != "active":
-            raise ValueError(f"session {session_id} has ended; whispers go to live sessions only")
+            raise ended(f"session {session_id} has ended; only a live session allows this ({doing})")
+
+
+def append_mentor_row(session_id: int, mentor: User, speaker: str, text: str) -> TurnRow:
+    """A mentor's row (whisper, takeover control) after the session's last turn, marked with who wrote it."""
+    with db_session() as db:
         last = db.exec(select(func.max(TurnRow.idx)).where(TurnRow.session_id == session_id)).one()
-        whisper = TurnRow(session_id=session_id, idx=(last if last is not None else -1) + 1, speaker=WHISPER,
-                          text=text, act=f"mentor:{mentor.id}")
-        db.add(whisper)
+        row = TurnRow(session_id=session_id, idx=(last if last is not None else -1) + 1, speaker=speaker,
+                      text=text, act=f"mentor:{mentor.id}")
+        db.add(row)
         db.commit()
-        db.refresh(whisper)
-        return whisper
+        db.refresh(row)
+        return row
 
 
 def whispers_since(session_id: int, viewer: User | str | int, after_idx: int = -1) -> list[dict]:

@@ -8,8 +8,9 @@ latest one wins, so a restart or a second server process sees the same controlle
 
 from __future__ import annotations
 
-from sqlmodel import func, select
+from sqlmodel import select
 
+from coach.progression.guided import append_mentor_row, check_mentor_of_live_session
 from coach.progression.teams import as_user
 from coach.tables import PracticeSession, TurnRow, User
 from knowledge.db import session as db_session
@@ -34,29 +35,11 @@ def controller(session_id: int) -> dict:
 
 
 def _checked(session_id: int, mentor: User) -> None:
-    from coach.review import can_view_session
-
-    if not ({"mentor", "admin"} & mentor.role_set):
-        raise PermissionError(f"{mentor.username} is not a mentor; only mentors can take over a session")
-    with db_session() as db:
-        row = db.get(PracticeSession, session_id)
-        if row is None:
-            raise LookupError(f"session {session_id} does not exist")
-        if not can_view_session(mentor, row):
-            raise PermissionError(f"{mentor.username} is not the mentor of session {session_id}'s trainee")
-        if row.status != "active":
-            raise TakeoverError(f"session {session_id} has ended; only a live session can be taken over")
+    check_mentor_of_live_session(session_id, mentor, "take over a session", ended=TakeoverError)
 
 
 def _append_control(session_id: int, who: str, mentor: User) -> TurnRow:
-    with db_session() as db:
-        last = db.exec(select(func.max(TurnRow.idx)).where(TurnRow.session_id == session_id)).one()
-        row = TurnRow(session_id=session_id, idx=(last if last is not None else -1) + 1, speaker=CONTROL,
-                      text=who, act=f"mentor:{mentor.id}")
-        db.add(row)
-        db.commit()
-        db.refresh(row)
-        return row
+    return append_mentor_row(session_id, mentor, CONTROL, who)
 
 
 def take_over(session_id: int, mentor: User | str | int) -> dict:
