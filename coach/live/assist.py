@@ -211,8 +211,9 @@ class LiveAssist:
             self._last_rep = text
             if self._pending:
                 self._reply.append(text)
+                self._judge_reply(lang)  # judged now, while the rep talks, so no customer line waits for it
             return []
-        self._judge_reply(lang)  # the customer speaks again: the rep's turn in between was the reply
+        self._close_reply()  # the customer speaks again: the rep's turn in between was the reply
         out: list[BaseModel] = []
         detection = self.detector.detect(text, lang)
         card = self._objection(detection, text, lang, seconds, started)
@@ -229,11 +230,11 @@ class LiveAssist:
         return out
 
     def finish(self) -> None:
-        """The call ended: objections still waiting for a reply count as not handled."""
-        self._judge_reply(self.lang or "zh")
+        """The call ended: objections the rep never answered count as not handled."""
         for record in self._pending:
-            record.handled = False
-        self._pending = []
+            if record.reply is None:
+                record.handled = False
+        self._close_reply()
 
     # -- pieces --------------------------------------------------------------------------------------
 
@@ -360,16 +361,22 @@ class LiveAssist:
         return self._last_mood
 
     def _judge_reply(self, lang: str) -> None:
-        """Judge pending objections on everything the rep said since (calls split a reply into many lines)."""
-        if not self._pending or not self._reply:
-            return
+        """Judge pending objections on everything the rep said since (calls split a reply into many lines).
+
+        Runs on each rep line, re-judging the growing reply, so the verdict is ready before the customer's next
+        line; grading a reply costs an embedding, and a customer line's hints must not wait for it.
+        """
         reply = " ".join(self._reply)
-        self._reply = []
         for record in self._pending:
             verdict: Verdict = self.judge(record.text, reply, record.objection, lang)
             record.reply, record.handled, record.score, record.steps = reply, verdict.handled, verdict.score, \
                 verdict.steps
-        self._pending = []
+
+    def _close_reply(self) -> None:
+        """The rep's turn is over: pending objections keep the verdict their reply got."""
+        if self._reply:
+            self._pending = []
+        self._reply = []
 
 
 def _looks_numeric(text: str) -> bool:
