@@ -282,3 +282,28 @@ def test_transcript_lines_need_a_speaker():
     assert [(e.speaker, e.ts) for e in events] == [("customer", 5.0), ("rep", None), ("customer", None)]
     with pytest.raises(ValueError, match="line 2"):
         parse_transcript_text("客户: 你好\n就是贵")
+
+
+@pytest.mark.parametrize("objection_line, reply_lines, next_line", [
+    ("太贵了", ["理解，这确实是一笔投入。", "方便说一下您是跟哪家在比吗？"], "嗯，我想想"),
+    ("That's too expensive.", ["I hear you.", "What are you comparing us with?"], "Let me think."),
+])
+def test_reply_is_judged_while_the_rep_talks_not_when_the_customer_speaks(playbooks, objection_line, reply_lines,
+                                                                          next_line):
+    """Grading a reply costs an embedding; a customer line's hints must not wait for it."""
+    calls = []
+    judge = CueJudge(playbooks)
+
+    def counting(*args):
+        calls.append(args[1])
+        return judge(*args)
+
+    assist = LiveKit(detector=CueDetector(), playbooks=playbooks, judge=counting).new_call()
+    assist.process({"speaker": "customer", "text": objection_line})
+    for line in reply_lines:
+        assist.process({"speaker": "rep", "text": line})
+    judged_before_customer = list(calls)
+    assist.process({"speaker": "customer", "text": next_line})
+    assert judged_before_customer[-1] == " ".join(reply_lines)  # the whole split reply, judged on the rep's line
+    assert calls == judged_before_customer  # the customer's line ran no judging
+    assert assist.objections[0].handled is True and assist.objections[0].reply == " ".join(reply_lines)
