@@ -66,12 +66,16 @@ def play(engine: RolePlayEngine, scenario, deals, seed: int, replies: list[str],
         origins.append(result.origin.source)
         if result.ended:
             break
-    return {"persona": view, "lines": lines, "scores": scores, "acts": acts, "state": state, "origins": origins}
+    pairs = [(history[i][1], history[i + 1][1]) for i in range(1, len(history) - 1, 2)]  # (reply, next line)
+    return {"persona": view, "lines": lines, "scores": scores, "acts": acts, "state": state, "origins": origins,
+            "pairs": pairs}
 
 
 def run_roleplay_eval(scenario_ids: list[str] | None = None, sessions: int = 200, turns: int = 20,
-                      engine_factory: Callable[[], RolePlayEngine] | None = None, progress: bool = True) -> dict:
-    """Figures per language; ``sessions`` is split over the scenarios and the two scripted trainees."""
+                      engine_factory: Callable[[], RolePlayEngine] | None = None, progress: bool = True,
+                      realism: bool = False) -> dict:
+    """Figures per language; ``sessions`` is split over the scenarios and the two scripted trainees. With
+    ``realism``, the customer's relevance to the rep's line is set beside real customers' (realism.py)."""
     from tqdm import tqdm
 
     from coach.roleplay.factory import default_engine, known_competitors
@@ -127,6 +131,10 @@ def run_roleplay_eval(scenario_ids: list[str] | None = None, sessions: int = 200
     from evals.roleplay.realizers import attach_realizers  # per realizer, before/after guards (issue 18)
 
     attach_realizers(out, report["by_lang"], engine, chosen, per, turns, competitors, progress)
+    if realism:
+        from evals.roleplay.realism import attach_realism  # relevance to the rep's line vs real customers
+
+        attach_realism(out, report["by_lang"], progress)
     return out
 
 

@@ -65,8 +65,10 @@ def roleplay(
     turns: int = typer.Option(20, help="trainee replies per session (a session may end earlier)"),
     scenario: list[str] = typer.Option(None, "--scenario", help="limit to these scenario ids"),
     json_out: bool = typer.Option(False, "--json", help="print JSON"),
+    realism: bool = typer.Option(True, help="compare the customer's relevance to the rep's line with real "
+                                 "customers in ../shared/datasets (first run embeds ~6,000 lines)"),
 ) -> None:
-    """Customer quality: reproducibility, consistency, role inversion, responsiveness, variety.
+    """Customer quality: reproducibility, consistency, role inversion, responsiveness, variety, realism.
 
     Example: coach eval roleplay --sessions 200 --turns 20 --json
     """
@@ -74,7 +76,8 @@ def roleplay(
 
     from evals.roleplay.runner import check_reproducible, run_roleplay_eval
 
-    report = run_roleplay_eval(scenario or None, sessions=sessions, turns=turns, progress=not json_out)
+    report = run_roleplay_eval(scenario or None, sessions=sessions, turns=turns, progress=not json_out,
+                               realism=realism)
     report["reproducible"] = check_reproducible()
     if json_out:
         typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
@@ -88,6 +91,11 @@ def roleplay(
                        f"distinct-2 {r['distinct_2']}")
             for kind in ("strong", "weak"):
                 typer.echo(f"    {kind}: {r[kind]}")
+    if "realism" in report:
+        from evals.roleplay.realism import text_lines
+
+        for line in text_lines(report["realism"]):
+            typer.echo(line)
 
 
 @eval_app.command("understanding")
