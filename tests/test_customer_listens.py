@@ -77,6 +77,10 @@ def session(lang, replies, seed=3, persona=None):
     ("最后谁来拍板？", ("decision",), ()), ("Who makes the final decision?", ("decision",), ()),
     ("我们可以先给您两周免费试用。", (), ("trial",)), ("How about a two-week free trial?", (), ("trial",)),
     ("效果不达标全额退款。", (), ("guarantee",)), ("If it doesn't hit the target, you get a refund.", (), ("guarantee",)),
+    ("下周二我带测算表过来，当面给您算一下？", (), ("visit",)),
+    ("Could we book 20 minutes next Tuesday so I can walk you through the numbers?", (), ("visit",)),
+    ("这笔投入您那边大概准备了多少？", ("budget",), ()), ("What investment were you planning for this?", ("budget",), ()),
+    ("跟你们同规模的店一般进多少货？", ("volume",), ()), ("What do shops your size usually order?", ("volume",), ()),
 ])
 def test_rep_move_reader_names_what_was_asked_and_offered(text, questions, offers):
     move = read_move(text)
