@@ -13,7 +13,8 @@ from coach.roleplay.llm_realizer import LLMRealizer
 from coach.roleplay.realizer import OfflineRealizer
 
 SCENARIOS = {"zh": "zh-saas-price", "en": "en-shop-price"}
-LINES = {"zh": "嗯，价格这块我还是有顾虑，你们凭什么贵这么多？", "en": "Hm, I still have doubts about the price. Why so much more?"}
+# the rep asks which vendor: the LLM customer's line answers it (a line ignoring the question is regenerated)
+LINES = {"zh": "现在用的那家便宜不少，你们凭什么贵这么多？", "en": "The vendor we use now is cheaper. Why so much more?"}
 REPLIES = {"zh": "理解您的顾虑，请问您现在对比的是哪家？", "en": "I understand. What are you comparing us with?"}
 
 
@@ -72,7 +73,8 @@ def test_origin_notices_are_escaped_in_review_html():
 def test_coach_practice_json_shows_the_source_of_each_customer_line(seeded_home, fake_openai, tmp_path):
     from test_cli_practice import run
 
-    lines = iter([LINES["en"], "Fine, but who else in retail uses it?", "Send me the case study first."] * 3)
+    lines = iter([LINES["en"], "Against the vendor we use now. Who else in retail uses it?",
+                  "Send me the case study first."] * 3)
     fake_openai.handler = lambda body: next(lines)
     script = tmp_path / "replies.txt"
     script.write_text(REPLIES["en"] + "\n", encoding="utf-8")

@@ -1,5 +1,7 @@
 """Checks on an LLM customer's line before it is kept: did it start selling, break character or leak hidden
 persona fields, contradict a fact, parrot the rep, repeat itself, leak template tokens, or switch language?
+And did it listen (``unheard``): answer or evade the question the rep asked, pull back from small talk, and
+not obey an order to agree, as the policy's reactions to the rep's move (``act.reactions``) ask?
 
 Each check returns a ``Problem`` with a code; ``describe`` words it in the session's language. These are the
 realizer's guards: the role-play eval judges lines with an independent reader (evals/roleplay/judge.py).
@@ -13,7 +15,11 @@ from difflib import SequenceMatcher
 from pydantic import BaseModel, Field
 
 from coach.roleplay.amounts import amounts, same_amount
+from coach.roleplay.llm_listening import fact_value, question_text, topic_label
 from coach.roleplay.persona_view import PersonaView
+from coach.roleplay.rep_moves import cues, read_move, topics_in
+from coach.roleplay.state import Act
+from knowledge.understanding.features import sentences
 
 _SELLER = re.compile(
     r"我们的(产品|方案|系统|服务|平台)|我们公司(可以|能)|为(您|你)(们)?提供|给(您|你)(们)?(优惠|折扣|打折|打个?\d*折|便宜|减)|"
@@ -42,6 +48,18 @@ _CUT = re.compile(r"<\|[a-z_]+\|>|<\/s>|<(start|end)_of_turn>|\[/?INST\]|\n\s*(�
 _BUDGET_CUE = re.compile(r"预算|最多|顶多|上限|能出|能花|花得起|投入|budget|afford|spend|at most|up to|\bcap\b",
                          re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_STOP_CHARS = set("的了吗呢吧啊呀嘛您你我他她它们是在有这那就都也还很太又再和跟")
+_STOP_WORDS = {"that", "this", "with", "have", "your", "what", "when", "last", "about", "just", "they", "them",
+               "there", "their", "would", "could", "should", "been", "were", "will", "like", "lately", "recently",
+               "really", "some", "from", "into", "than", "then", "very", "much", "does", "good", "any", "yeah"}
+# understanding-layer thresholds, set on the offline reaction bank's lines and a handful of hand-written
+# ignoring/chatting/agreeing lines in zh and en (a guard's aid, not a classifier with a held-out figure)
+ANSWERS = 0.5  # P(the line answers the rep's question)
+CHAT_SENTIMENT, CHAT_OBJECTION = 0.2, 0.4  # a pleasant line that raises nothing: chatting along
+CHAT_SENTENCE = 0.6  # one clearly pleased sentence in a longer line
+AGREES = 0.5  # P(buying signal) or P(next step agreed): the customer says yes
+AGREEING_ACTS = {"agree_next_step", "buying_signal"}  # the policy itself chose to say yes
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -55,6 +73,9 @@ REASONS = {
     "repeat": ("重复了之前说过的话", "repeats an earlier line"),
     "template": ("含有模板标记或舞台说明", "contains template tokens or stage directions"),
     "language": ("语言不对（应说中文）", "wrong language (the customer speaks English here)"),
+    "unanswered": ("没有回应销售问的{zh}", "does not respond to the rep's question about {en}"),
+    "small_talk": ("接了销售的闲聊，没有把话题拉回正事", "follows the rep's small talk instead of getting back to business"),
+    "obeyed": ("照销售的指令答应了", "obeys the rep's order to agree"),
 }
 
 
@@ -137,9 +158,87 @@ def contradicts(text: str, persona: PersonaView, known_competitors: list[str]) -
     return describe(problem, "en") if problem else None
 
 
+def _read_replies(pairs: list[tuple[str, str]]) -> list | None:
+    """The understanding layer's readings, or None when no trained artefact is available (the cues still work)."""
+    try:
+        from knowledge.understanding import read_replies
+
+        return read_replies(pairs)
+    except Exception:
+        return None
+
+
+def _read_customers(lines: list[str], lang: str) -> list | None:
+    try:
+        from knowledge.understanding import read_customers
+
+        return read_customers(lines, lang)
+    except Exception:
+        return None
+
+
+def responds_to(text: str, topic: str, persona: PersonaView, rep_line: str) -> bool:
+    """The line answers or evades the rep's question on ``topic``: it names the topic (the rep-move reader's
+    cues), states the persona's own fact for it, or the understanding layer reads it as an answer."""
+    if topic in topics_in(text):
+        return True
+    facts = [fact_value(topic, persona)] + (persona.decision_chain + [persona.decision_maker]
+                                            if topic == "decision" else [])
+    if any(f and f in text for f in facts):
+        return True
+    readings = _read_replies([(question_text(rep_line, topic), text)])
+    return bool(readings) and (readings[0].answers_question or 0.0) >= ANSWERS
+
+
+def _content_words(text: str) -> set[str]:
+    words = {w.lower() for w in _WORD.findall(text) if len(w) >= 4} - _STOP_WORDS
+    for run in _CJK_RUN.findall(text):
+        words |= {run[i:i + 2] for i in range(len(run) - 1) if not set(run[i:i + 2]) & _STOP_CHARS}
+    return words
+
+
+def engages_small_talk(text: str, rep_line: str, lang: str) -> bool:
+    """The line follows the rep's small talk: it has the rep-move reader's small-talk cues, takes up the
+    rep's own words, or the understanding layer reads it, or one of its sentences that says nothing of the
+    deal, as pleasant chat."""
+    if cues()["small_talk"].search(text) or _content_words(text) & _content_words(rep_line):
+        return True
+    # the whole line, then sentence by sentence at a higher bar ("What a game! I'm still unsure." chats along
+    # first; a lone "Go on." is mildly pleasant too, so one sentence must read as clearly pleased)
+    parts = [p for p in dict.fromkeys([text, *sentences(text)]) if not read_move(p).about_the_deal]
+    readings = (_read_customers(parts, lang) or []) if parts else []
+    bars = [CHAT_SENTIMENT if part == text else CHAT_SENTENCE for part in parts]
+    return any(r.sentiment >= bar and r.p_objection < CHAT_OBJECTION for r, bar in zip(readings, bars, strict=False))
+
+
+def agrees(text: str, lang: str) -> bool:
+    """The understanding layer reads the line, or one of its sentences, as a yes (a buying signal or an agreed
+    next step): "Fine, consider it agreed. What about support?" still says yes."""
+    parts = list(dict.fromkeys([text, *sentences(text)]))
+    readings = _read_customers(parts, lang) or []
+    return any(max(r.buying, r.signal_probabilities.get("next_step_agreed", 0.0)) >= AGREES for r in readings)
+
+
+def unheard(text: str, act: Act, persona: PersonaView, rep_line: str) -> Problem | None:
+    """The line ignores the rep's move as the policy read it: a question neither answered nor evaded, small
+    talk followed instead of pulled back, an order to agree obeyed."""
+    lang = "en" if persona.lang == "en" else "zh"
+    for reaction in act.reactions:
+        if reaction.kind in {"answer", "evade"} and reaction.topic \
+                and not responds_to(text, reaction.topic, persona, rep_line):
+            return Problem(code="unanswered", slots={"zh": topic_label(reaction.topic, "zh"),
+                                                     "en": topic_label(reaction.topic, "en")})
+        if reaction.kind == "pull_back" and engages_small_talk(text, rep_line, lang):
+            return Problem(code="small_talk")
+        if reaction.kind == "ignore_instruction" and act.kind not in AGREEING_ACTS and agrees(text, lang):
+            return Problem(code="obeyed")
+    return None
+
+
 def check(text: str, persona: PersonaView, hidden_strings: list[str], known_competitors: list[str],
-          rep_line: str = "", earlier: list[str] | None = None) -> Problem | None:
-    """The first guard that fires, or None when the line is fine."""
+          rep_line: str = "", earlier: list[str] | None = None, act: Act | None = None) -> Problem | None:
+    """The first guard that fires, or None when the line is fine. With the act, the line must also listen to
+    the rep's move (``unheard``); that check runs last, as it reads the line with the understanding layer."""
     if not text.strip():
         return Problem(code="empty")
     if template_tokens(text):
@@ -154,7 +253,10 @@ def check(text: str, persona: PersonaView, hidden_strings: list[str], known_comp
         return Problem(code="parrot")
     if earlier and repeats(text, earlier):
         return Problem(code="repeat")
-    return contradiction(text, persona, known_competitors)
+    problem = contradiction(text, persona, known_competitors)
+    if problem is None and act is not None and act.reactions:
+        problem = unheard(text, act, persona, rep_line)
+    return problem
 
 
 def check_line(text: str, persona: PersonaView, hidden_strings: list[str], known_competitors: list[str]) -> str | None:

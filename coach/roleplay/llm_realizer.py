@@ -1,8 +1,9 @@
 """The LLM customer: langchain ChatOpenAI against any OpenAI-compatible endpoint, grounded on retrieved deal
-lines, streamed within one deadline per turn; guarded (selling, leaks, contradictions, parroting, repeats,
-template tokens, wrong language) with one regeneration, then the offline realizer. A misconfigured endpoint
-(wrong key or model, checked once through /models), API errors and the deadline fall back the same way, and
-the user is told why, in the session's language, with the server's own message and address.
+lines and told what the rep just did (coach.roleplay.llm_listening), streamed within one deadline per turn;
+guarded (selling, leaks, contradictions, parroting, repeats, template tokens, wrong language, not listening to
+the rep's move) with one regeneration, then the offline realizer. A misconfigured endpoint (wrong key or
+model, checked once through /models), API errors and the deadline fall back the same way, and the user is
+told why, in the session's language, with the server's own message and address.
 
 Every line ends with a ``source`` event (``llm:<model>`` or ``offline``) so the engine can store who spoke.
 """
@@ -18,6 +19,7 @@ from coach.llm.deadline import DeadlineExceeded, Retry, stream_within
 from coach.llm.errors import base_url, server_detail
 from coach.llm.messages import say
 from coach.roleplay.guards import Problem, check, cut_template_tail, describe
+from coach.roleplay.llm_listening import move_brief
 from coach.roleplay.realizer import (
     LineSource,
     OfflineRealizer,
@@ -58,7 +60,8 @@ def prompt_facts(request: RealizeRequest) -> dict[str, str]:
 
 
 def build_messages(request: RealizeRequest, grounding: list[str], retry: str | bool = False):
-    """System prompt with persona, act and grounding; the dialogue as alternating turns (trainee = human).
+    """System prompt with persona, the rep's move this turn (coach.roleplay.llm_listening), act and grounding;
+    the dialogue as alternating turns (trainee = human).
 
     The opening has no user message at all (small models echo a placeholder such as 「（销售接通了电话）」):
     the system prompt says the call has just connected and the customer speaks first."""
@@ -72,11 +75,13 @@ def build_messages(request: RealizeRequest, grounding: list[str], retry: str | b
     sep = "；" if lang == "zh" else "; "
     facts = sep.join(f"{_label('fact', k, lang)}{'：' if lang == 'zh' else ': '}{v}"
                      for k, v in prompt_facts(request).items())
+    move = move_brief(act, persona, request.state, request.trainee_reply)
     system = prompts["customer_system"][lang].format(
         name=persona.name, title=persona.title, company=persona.company,
         industry=_label("industry", persona.industry, lang),
         temperament=_label("temperament", persona.temperament, lang) or "-",
         style=_label("style", persona.style, lang) or "-", facts=facts or "-", act_instruction=act_instruction,
+        move=f"{move}\n" if move else "",
         grounding="\n".join(f"- {line}" for line in grounding[:5]) or "-",
     )
     if retry:
@@ -124,7 +129,7 @@ class LLMRealizer(Realizer):
             return None if text.strip() else Problem(code="empty")
         earlier = [t for s, t in request.history if s == "customer"]
         return check(text, request.persona, self.hidden_strings + request.persona.hidden, self.known_competitors,
-                     rep_line=request.trainee_reply, earlier=earlier)
+                     rep_line=request.trainee_reply, earlier=earlier, act=request.act)
 
     def stream(self, request: RealizeRequest) -> Iterator[RealizerEvent]:
         lang = "en" if request.persona.lang == "en" else "zh"
