@@ -43,6 +43,17 @@ def test_the_judge_reads_lines_with_the_understanding_layer(lang, monkeypatch):
     assert judge_session([BUYING["en" if lang == "zh" else "zh"][0]], lang, persona, [])[0]["wrong_language"]
 
 
+@pytest.mark.parametrize("lang,size_line,budget_line", [
+    ("zh", "我们这规模（大约300人），预算确实很紧。", "我们的预算其实只有5万。"),
+    ("en", "At our size (about 200 people), the budget is tight.", "Our budget is really only $5k."),
+])
+def test_the_judge_does_not_read_a_headcount_as_a_budget(lang, size_line, budget_line):
+    persona = PersonaView(name="x", lang=lang, competitor="", budget="20万" if lang == "zh" else "$40k")
+    size, budget = judge_session([size_line, budget_line], lang, persona, [])
+    assert not size["contradiction"]
+    assert budget["contradiction"]  # a budget figure that is not the persona's still counts
+
+
 @pytest.mark.parametrize("lang,scenario", [("zh", "zh-saas-price"), ("en", "en-shop-price")])
 def test_eval_reports_llm_figures_before_and_after_the_guards(fake_openai, lang, scenario):
     from evals.roleplay.realizers import attach_realizers

@@ -32,9 +32,14 @@ def _leading(number: str) -> str:
     return digits or "0"
 
 
+# a count of people, shops or stores next to the budget ("at our size (about 200 people), the budget is tight")
+_HEADCOUNT = re.compile(r"\d[\d,.]*\s*(?:people|employees|staff|persons?|stores?|shops?|branches|人|名|家|个门店|个员工)",
+                        re.IGNORECASE)
+
+
 def _budget_mismatch(line: str, budget: str) -> bool:
     ours = {_leading(n) for n in _NUMBER.findall(budget or "")}
-    said = {_leading(n) for n in _NUMBER.findall(line)}
+    said = {_leading(n) for n in _NUMBER.findall(_HEADCOUNT.sub(" ", line))}
     return bool(ours and said and not said & ours)
 
 
