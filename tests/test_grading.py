@@ -206,3 +206,14 @@ def test_scorecard_en_and_empty():
     assert not any(card.follow_up.values())
     empty = build_scorecard([])
     assert empty.turns == 0 and empty.practise_next == []
+
+
+@pytest.mark.parametrize("lang,done,missing", [("zh", "做到了：认同", "缺少「澄清」"),
+                                               ("en", "Done: Acknowledge", "Missing 'Clarify'")])
+def test_feedback_names_steps_by_their_labels_not_their_ids(lang, done, missing):
+    from coach.grading.feedback import feedback_text
+    from knowledge.playbooks import load_playbooks
+
+    text = feedback_text(load_playbooks()["price"], {"acknowledge": True, "clarify": False}, [], lang, {}, [])
+    assert done in text and missing in text
+    assert "'clarify'" not in text and "custom_step" in feedback_text(None, {"custom_step": True}, [], lang, {}, [])

@@ -78,13 +78,13 @@ def feedback_text(playbook: Playbook | None, steps: dict[str, bool], anti: list[
     done = [s for s, ok in steps.items() if ok]
     missing = [s for s, ok in steps.items() if not ok]
     parts: list[str] = []
-    names = _STEP_NAMES_ZH if zh else {s: s for s in steps}
+    names = _STEP_NAMES_ZH if zh else _STEP_NAMES_EN
     if done:
-        parts.append(("做到了：" if zh else "Done: ") + ("、" if zh else ", ").join(names[s] for s in done))
+        parts.append(("做到了：" if zh else "Done: ") + ("、" if zh else ", ").join(names.get(s, s) for s in done))
     for step in missing:
         guide = playbook.step(step) if playbook else None
         if guide:
-            parts.append(("缺少「" + names[step] + "」：" if zh else f"Missing '{step}': ") + guide.description.get(lang).rstrip("。."))
+            parts.append(("缺少「" + names.get(step, step) + "」：" if zh else f"Missing '{names.get(step, step)}': ") + guide.description.get(lang).rstrip("。."))
     for pattern in anti:
         if pattern in advice:
             parts.append(("注意：" if zh else "Watch out: ") + advice[pattern])
@@ -94,6 +94,10 @@ def feedback_text(playbook: Playbook | None, steps: dict[str, bool], anti: list[
     return ("；" if zh else " | ").join(parts)
 
 
+_STEP_NAMES_EN = {
+    "acknowledge": "Acknowledge", "clarify": "Clarify", "evidence": "Evidence", "reframe": "Reframe the value",
+    "validate": "Invite validation", "advance": "Advance",
+}
 _STEP_NAMES_ZH = {
     "acknowledge": "认同", "clarify": "澄清", "evidence": "佐证", "reframe": "重构价值", "validate": "邀请验证",
     "advance": "推进下一步",
