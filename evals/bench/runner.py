@@ -37,6 +37,7 @@ def bench_size(deals: int, root: Path | None, vectors: str, turns: int, utteranc
         _say(progress, f"[bench] role-play: {turns} turns per language")
         service = PracticeService()
         run_roleplay(service, kit, turns=2)  # warm: first grade loads playbooks and exemplars
+        _forget_replies()  # the same trainee replies are timed at every size: each must be embedded afresh
         result["roleplay"] = run_roleplay(service, kit, turns=turns)
     if utterances:
         _say(progress, f"[bench] live hints: {utterances} customer utterances")
@@ -45,6 +46,17 @@ def bench_size(deals: int, root: Path | None, vectors: str, turns: int, utteranc
         _say(progress, f"[bench] concurrency: {trainees} trainees x {trainee_turns} turns")
         result["concurrency"] = run_concurrency(home, trainees=trainees, turns=trainee_turns)
     return result
+
+
+def _forget_replies() -> None:
+    """Clear the shared embedder's in-process memory: a reply timed at 1k deals would otherwise be a cache hit
+    at 10k, and the larger index would look faster than the smaller one (it did: p50 40 vs 72 ms)."""
+    from knowledge.embeddings import get_embedder
+    from knowledge.understanding import get_understanding
+
+    for embedder in {id(e): e for e in (get_embedder(), get_understanding().embedder)}.values():
+        if hasattr(embedder, "go_cold"):  # the grader's model keeps the embedder it was first loaded with
+            embedder.go_cold()
 
 
 def run_bench(deals: list[int], root: Path | None = None, vectors: str = "random", turns: int = 60,
