@@ -42,3 +42,29 @@ def test_persona_card_and_scorecard():
     md = scorecard_markdown({"score": 71.5, "outcome": "next_step_agreed", "objections_handled": "2/3",
                              "practice_next": ["举证", "推进"]}, "en")
     assert "Scorecard" in md and "2/3" in md and "1. " in md
+
+
+def _refusal(call):
+    try:
+        call()
+    except (ValueError, LookupError, PermissionError) as exc:
+        return exc
+    raise AssertionError("the coach did not refuse")
+
+
+def test_mentor_page_refusals_read_in_the_page_language():
+    """The coach refuses in English (logs, CLI, API); the Chinese mentor page shows the same refusal in Chinese."""
+    from coach.review import _as_datetime, _check_override
+    from ui.messages import refusal_text
+
+    no_comment = _refusal(lambda: _check_override(50, ""))
+    not_number = _refusal(lambda: _check_override("abc", "too high"))
+    out_of_range = _refusal(lambda: _check_override(150, "too high"))
+    bad_date = _refusal(lambda: _as_datetime("2026/11/29"))
+    assert refusal_text(no_comment, "zh") == "请填写理由：说明为什么改分（会记入审计日志）。"
+    assert refusal_text(not_number, "zh") == "分数 'abc' 不是数字，请填 0–100。"
+    assert refusal_text(out_of_range, "zh") == "分数 150 超出范围，请填 0–100。"
+    assert "2026/11/29" in refusal_text(bad_date, "zh") and "YYYY-MM-DD" in refusal_text(bad_date, "zh")
+    assert refusal_text(no_comment, "en") == str(no_comment)  # English pages keep the coach's words
+    unknown = refusal_text(LookupError("something new"), "zh")
+    assert "something new" in unknown and "操作没有完成" in unknown  # never dropped, never a raw trace

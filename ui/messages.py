@@ -99,6 +99,37 @@ def error_text(exc: BaseException, lang: str, title: str = "") -> str:
     return t("error_generic", lang, detail=text.rstrip("."))
 
 
+# The mentor page's refusals come from coach/review.py in English (logs, CLI, API); the Chinese page shows them
+# in Chinese. Pattern on the English message -> Chinese wording with its groups; an unknown message is wrapped.
+REFUSALS_ZH: tuple[tuple[str, str], ...] = (
+    (r"^session (\S+) does not exist", "会话 {0} 不存在。"),
+    (r"may not see session (\S+):", "你无权查看会话 {0}：它属于其他导师的学员。"),
+    (r"not a mentor: only mentors and admins", "只有导师和管理员可以改分或签字。"),
+    (r"may not see (\S+): not their trainee", "你无权查看 {0}：不是你的学员或团队成员。"),
+    (r"^date (.+) is not YYYY-MM-DD", "日期 {0} 格式不对，请写成 YYYY-MM-DD。"),
+    (r"^a comment is required", "请填写理由：说明为什么改分（会记入审计日志）。"),
+    (r"^score (.+) is not a number", "分数 {0} 不是数字，请填 0–100。"),
+    (r"^score (.+) is out of range", "分数 {0} 超出范围，请填 0–100。"),
+    (r"^turn (\S+) has no grade", "第 {0} 轮没有评分（只有学员的回复会评分）。"),
+    (r"^mentors cannot sign off their own gates", "导师不能给自己的关卡签字，请找另一位导师。"),
+    (r"^PDF export needs a CJK font", "导出 PDF 需要中文字体（fonts-wqy-microhei，`make` 会安装）；可以先导出 Markdown。"),
+    (r"^fpdf2 cannot load the font", "PDF 字体加载失败；请先导出 Markdown。"),
+)
+
+
+def refusal_text(exc: BaseException, lang: str) -> str:
+    """A refusal from the coach, in the page's language: English as the coach said it, Chinese from the table."""
+    import re
+
+    text = str(exc).strip()
+    if lang == "zh":
+        for pattern, words in REFUSALS_ZH:
+            if match := re.search(pattern, text):
+                return words.format(*match.groups())
+        return t("error_generic", lang, detail=text.rstrip("."))
+    return text
+
+
 def esc(text: Any) -> str:
     """Escape user and deal text before it reaches Markdown/HTML (no script runs from a reply)."""
     return html.escape(str(text), quote=True)

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from ui import private_files
+from ui.messages import refusal_text
 from ui.pages import review_llm, review_takeover
 from ui.pages.review_llm import origin_html
 from ui.services import Services
@@ -253,7 +254,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             try:
                 return fn(*args)
             except (PermissionError, LookupError, ValueError, review.ExportError) as exc:
-                raise gr.Error(str(exc)) from exc
+                user = next((a for a in args if isinstance(a, dict) and "id" in a), None)
+                raise gr.Error(refusal_text(exc, lang_of(user))) from exc
         return run
 
     with gr.Accordion("筛选 / Filters", open=True):
