@@ -67,5 +67,8 @@ def test_mentor_takes_over_and_hands_back_while_the_trainee_watches(app_server, 
         "(old) => { const t = document.querySelector('#grade-panel').innerText; return t !== old && /\\d+\\/100/.test(t); }",
         arg=before, timeout=60_000)
     assert learner.locator(".toast-body.error").count() == 0
+    # the mentor's view follows the trainee's own replies by itself (the live view's timer, on while a session is chosen)
+    mentor.wait_for_function("(t) => document.querySelector('#rv-live-view').innerText.includes(t)",
+                             arg=own_reply[:8], timeout=60_000)
     learner.context.close()
     mentor.context.close()

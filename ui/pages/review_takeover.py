@@ -52,7 +52,7 @@ def build(practice, user_state: gr.State, live_id: gr.Number, viewer: Callable, 
         say = gr.Textbox(label="以导师身份回复客户 / Reply to the customer as the mentor", elem_id="rv-mentor-say")
         say_btn = gr.Button("发送给客户 / Send to customer", variant="primary", elem_id="rv-mentor-send")
     view = gr.HTML(elem_id="rv-live-view")
-    ticker = gr.Timer(3.0)
+    ticker = gr.Timer(3.0, active=False)  # runs only while a live session is chosen: idle pages send nothing
 
     def session_of(sid):
         if not sid:
@@ -82,3 +82,4 @@ def build(practice, user_state: gr.State, live_id: gr.Number, viewer: Callable, 
     back_btn.click(guarded(do_back), [user_state, live_id], [view])
     say_btn.click(guarded(do_say), [user_state, live_id, say], [say, view])
     ticker.tick(guarded(show), [user_state, live_id], [view])
+    live_id.change(lambda sid: gr.Timer(active=bool(sid)), [live_id], [ticker])
