@@ -8,6 +8,7 @@ keys, statuses, modes, languages) goes through ``label()`` and the tables below,
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from ui.texts import t
@@ -119,8 +120,6 @@ REFUSALS_ZH: tuple[tuple[str, str], ...] = (
 
 def refusal_text(exc: BaseException, lang: str) -> str:
     """A refusal from the coach, in the page's language: English as the coach said it, Chinese from the table."""
-    import re
-
     text = str(exc).strip()
     if lang == "zh":
         for pattern, words in REFUSALS_ZH:

@@ -18,7 +18,14 @@ from coach.roleplay.policy import (
     choose_act,
     update_state,
 )
-from coach.roleplay.realizer import OfflineRealizer, Realizer, RealizeRequest, RealizerEvent, fingerprint
+from coach.roleplay.realizer import (
+    OfflineRealizer,
+    Realizer,
+    RealizeRequest,
+    RealizerEvent,
+    SpokenLine,
+    fingerprint,
+)
 from coach.roleplay.state import Act, CustomerState
 
 # grade(customer_line, reply, objection, lang, weights, persona) -> a Grade with score/steps/anti_patterns
@@ -109,42 +116,32 @@ class RolePlayEngine:
         rng = random.Random(f"{seed}:open")
         act = choose_act(state, None, setup.objections, self.config(setup, persona), rng)
         request = RealizeRequest(act=act, persona=persona, state=state, seed=seed)
-        text, notices, origin = "", [], None
+        line, origin = SpokenLine(), LineOrigin()
         for event in self._speak(request):
-            if event.kind == "delta":
-                text += event.text
-            elif event.kind == "reset":
-                text = ""
-            elif event.kind == "notice":
-                notices.append(event.text)
-            elif event.kind == "origin":
+            if event.kind == "origin":
                 origin = LineOrigin.model_validate_json(event.text)
-        self._remember(state, act, text)
-        return Opening(state=state, act=act, text=text, notices=notices, origin=origin or LineOrigin())
+            line.add(event)
+        self._remember(state, act, line.text)
+        return Opening(state=state, act=act, text=line.text, notices=line.notices, origin=origin)
 
     def _speak(self, request: RealizeRequest) -> Iterator[RealizerEvent]:
         """The realizer's events without its ``source`` marks, then one ``origin`` event (JSON LineOrigin);
         an empty line is answered by the fallback."""
-        text, notices, source = "", [], None
+        line, source = SpokenLine(), None
         for event in self.realizer.stream(request):
             if event.kind == "source":
                 source = event.text
                 continue
-            if event.kind == "delta":
-                text += event.text
-            elif event.kind == "reset":
-                text = ""
-            elif event.kind == "notice":
-                notices.append(event.text)
+            line.add(event)
             yield event
-        if not text.strip():
+        if not line.text.strip():
             text, _ = self.fallback.realize(request)
             source = "offline"
             yield RealizerEvent(kind="reset")
             yield RealizerEvent(kind="delta", text=text)
         source = source or self.realizer.name
         kind, _, model = source.partition(":")
-        origin = LineOrigin(source="llm" if kind == "llm" else "offline", model=model or None, notices=notices)
+        origin = LineOrigin(source="llm" if kind == "llm" else "offline", model=model or None, notices=line.notices)
         yield RealizerEvent(kind="origin", text=origin.model_dump_json())
 
     def stream_step(self, setup: Setup, persona: PersonaView, state: CustomerState, seed: int,
@@ -166,18 +163,14 @@ class RolePlayEngine:
             state.revealed.append(act.fact)
         request = RealizeRequest(act=act, persona=persona, state=state, seed=seed,
                                  history=[*history, ("trainee", reply)], trainee_reply=reply)
-        text, notices, origin = "", [], LineOrigin()
+        line, origin = SpokenLine(), LineOrigin()
         for event in self._speak(request):
             if event.kind == "origin":  # ours, not the UI's: it travels in the TurnResult
                 origin = LineOrigin.model_validate_json(event.text)
                 continue
-            if event.kind == "delta":
-                text += event.text
-            elif event.kind == "reset":
-                text = ""
-            elif event.kind == "notice":
-                notices.append(event.text)
+            line.add(event)
             yield event
+        text, notices = line.text, line.notices
         self._remember(state, act, text)
         if act.kind in {"end_call", "agree_next_step"}:
             state.ended = True

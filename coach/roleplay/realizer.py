@@ -34,6 +34,22 @@ class RealizerEvent(BaseModel):
     text: str = ""
 
 
+class SpokenLine:
+    """What a stream of realizer events has said so far: the text after the last ``reset``, and the notices."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.notices: list[str] = []
+
+    def add(self, event: RealizerEvent) -> None:
+        if event.kind == "delta":
+            self.text += event.text
+        elif event.kind == "reset":
+            self.text = ""
+        elif event.kind == "notice":
+            self.notices.append(event.text)
+
+
 class Realizer(ABC):
     name = "realizer"
 
@@ -43,15 +59,10 @@ class Realizer(ABC):
 
     def realize(self, request: RealizeRequest) -> tuple[str, list[str]]:
         """The final text and any notices, for callers that do not stream."""
-        text, notices = "", []
+        line = SpokenLine()
         for event in self.stream(request):
-            if event.kind == "delta":
-                text += event.text
-            elif event.kind == "reset":
-                text = ""
-            elif event.kind == "notice":
-                notices.append(event.text)
-        return text, notices
+            line.add(event)
+        return line.text, line.notices
 
 
 REALIZERS: dict[str, Callable[..., Realizer]] = {}

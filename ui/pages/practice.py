@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from coach.roleplay.realizer import SpokenLine
 from ui.messages import (
     bold_label,
     chat_messages,
@@ -205,17 +206,14 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         before = list(history or [])
         history = before + [{"role": "user", "content": esc(text)}, {"role": "assistant", "content": "…"}]
         yield history, keep, sess, gr.update(visible=False), *[keep] * 3, keep, keep, keep, keep, keep, ""
-        streamed, turn = "", None
+        streamed, turn = SpokenLine(), None
         try:
             for item in services.practice.reply_stream(sess["id"], user["id"], text):
                 if hasattr(item, "kind"):
-                    if item.kind == "delta":
-                        streamed += item.text
-                    elif item.kind == "reset":
-                        streamed = ""
-                    elif item.kind == "notice":
+                    streamed.add(item)
+                    if item.kind == "notice":
                         gr.Info(item.text)
-                    history[-1] = {"role": "assistant", "content": esc(streamed) or "…"}
+                    history[-1] = {"role": "assistant", "content": esc(streamed.text) or "…"}
                     yield history, *[keep] * 12
                 else:
                     turn = item
