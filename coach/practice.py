@@ -4,6 +4,7 @@ reply (grade, customer answer, both stored with the state in one transaction), r
 from __future__ import annotations
 
 import json
+import logging
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +25,7 @@ from knowledge.db import session as db_session
 from knowledge.db import utcnow
 from personas.model import Persona
 
+log = logging.getLogger(__name__)
 INTENSITY = {"low": 0.2, "medium": 0.5, "high": 0.8}
 MAX_ID = 2**63 - 1  # what the database stores: a larger session id or seed is a client's mistake, not a crash
 
@@ -189,6 +191,14 @@ class PracticeService:
                 yield item
         assert result is not None
         yield self._store(row, turns, result, mentor_id)
+
+    def read_ahead(self, customer_text: str) -> None:
+        """Prepare the grade of the next reply while the trainee reads the customer's line (the Practice page
+        calls this after showing it). A failure here only costs the next turn the time it would have saved."""
+        try:
+            self.engine.read_ahead(customer_text)
+        except Exception as exc:  # noqa: BLE001 - speed-up only: the next grade embeds the line itself
+            log.warning("read-ahead of the customer's line failed: %s", exc)
 
     def reply(self, session_id: int, user_id: int | None, text: str, mentor_id: int | None = None) -> TurnView:
         last = None

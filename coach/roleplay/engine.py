@@ -96,8 +96,10 @@ def _dump(grade: Any) -> dict[str, Any]:
 class RolePlayEngine:
     """Drives one simulated customer; collaborators are injected so tests and the LLM path swap them."""
 
-    def __init__(self, grade: GradeFn, realizer: Realizer | None = None, fallback: Realizer | None = None):
+    def __init__(self, grade: GradeFn, realizer: Realizer | None = None, fallback: Realizer | None = None,
+                 read_ahead: Callable[[str], None] | None = None):
         self.grade = grade
+        self._read_ahead = read_ahead
         self.realizer = realizer or OfflineRealizer()
         self.fallback = fallback or (self.realizer if isinstance(self.realizer, OfflineRealizer) else OfflineRealizer())
 
@@ -143,6 +145,12 @@ class RolePlayEngine:
         kind, _, model = source.partition(":")
         origin = LineOrigin(source="llm" if kind == "llm" else "offline", model=model or None, notices=line.notices)
         yield RealizerEvent(kind="origin", text=origin.model_dump_json())
+
+    def read_ahead(self, customer_line: str) -> None:
+        """Read the customer's line while the trainee reads it and types: the grade of the reply to it then
+        embeds only the reply. Called after the line is shown, never inside a turn."""
+        if self._read_ahead is not None and customer_line.strip():
+            self._read_ahead(customer_line)
 
     def stream_step(self, setup: Setup, persona: PersonaView, state: CustomerState, seed: int,
                     history: list[tuple[str, str]], reply: str) -> Iterator[RealizerEvent | TurnResult]:

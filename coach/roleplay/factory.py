@@ -22,6 +22,13 @@ def grade_with_playbooks(customer: str, reply: str, objection: str | None, lang:
     return grade_reply(customer, reply, objection=objection, lang=lang, weights=weights, context=context)
 
 
+def read_customer_ahead(customer: str) -> None:
+    """Embed the customer's line into the grader's cache before the trainee answers it."""
+    from knowledge.understanding import get_understanding
+
+    get_understanding().embed_ahead([customer])
+
+
 def won_line_lookup(customer_text: str, objection: str | None) -> str | None:
     """What a rep said next in a won deal after a customer line like this one (for the grader's feedback)."""
     try:
@@ -67,5 +74,6 @@ def default_engine() -> RolePlayEngine:
         from coach.roleplay.llm_realizer import LLMRealizer
 
         realizer = LLMRealizer(line_source=source, known_competitors=list(known_competitors()), fallback=offline)
-        return RolePlayEngine(grade=grade_with_playbooks, realizer=realizer, fallback=offline)
-    return RolePlayEngine(grade=grade_with_playbooks, realizer=offline)
+        return RolePlayEngine(grade=grade_with_playbooks, realizer=realizer, fallback=offline,
+                              read_ahead=read_customer_ahead)
+    return RolePlayEngine(grade=grade_with_playbooks, realizer=offline, read_ahead=read_customer_ahead)

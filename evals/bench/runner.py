@@ -92,9 +92,11 @@ def text_report(report: dict) -> str:
         lines.append(f"\n== {size['deals']} deals ({size['index']['indexed_docs']} indexed turns) — {size['vectors']}")
         if "roleplay" in size:
             r = size["roleplay"]
-            lines.append(f"role-play turn (grade + reply + hints): p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms "
-                         f"(n={r['n']}; turn alone p95 {r['parts']['turn_ms']['p95_ms']} ms, "
-                         f"hints p95 {r['parts']['hints_ms']['p95_ms']} ms)")
+            ahead = r["parts"].get("read_ahead_ms", {}).get("p95_ms")
+            lines.append(f"role-play turn, reply sent -> customer's line shown: p50 {r['parts']['turn_ms']['p50_ms']} "
+                         f"ms, p95 {r['parts']['turn_ms']['p95_ms']} ms (n={r['n']}); with the read-ahead of the "
+                         f"line before and hints: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms "
+                         f"(read-ahead p95 {ahead} ms, hints p95 {r['parts']['hints_ms']['p95_ms']} ms)")
         if "live" in size:
             r = size["live"]
             card = r.get("with_objection_card") or {}

@@ -122,6 +122,11 @@ class UnderstandingModel:
         where = {t: i for i, t in enumerate(unique)}
         return vectors[[where[t or "."] for t in texts]] if texts else vectors
 
+    def embed_ahead(self, texts: Sequence[str]) -> None:
+        """Embed customer lines now (into the embedder's cache), exactly as ``read_replies`` will key them, so
+        the later grade of a reply to them embeds the reply alone."""
+        self._embed([str(t).strip() for t in texts])
+
     def read_customers(self, texts: Sequence[str], lang: str | None = None, vectors: np.ndarray | None = None,
                        nearest: int = 0) -> list[CustomerReading]:
         """Read many customer lines with one embedding batch."""

@@ -136,18 +136,26 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
                      steps_plot, timer, resume_row, open_state, notice]
 
     def do_start(scenario_id, user):
+        """Show the opening, then read it ahead while the trainee reads it (the first grade is then quicker)."""
+        outputs, opening = start_page(scenario_id, user)
+        yield outputs
+        if opening:
+            services.practice.read_ahead(opening)
+
+    def start_page(scenario_id, user):
+        """The page's outputs and the opening line (None when no session started)."""
         lang = lang_of(user)
         unchanged = [keep] * (len(start_outputs) - 1)
         if not user:
-            return (*unchanged, t("signin", lang))
+            return (*unchanged, t("signin", lang)), None
         if not scenario_id:
-            return (*unchanged, t("no_session", lang))
+            return (*unchanged, t("no_session", lang)), None
         try:
             from coach.progression import start_session
 
             view = start_session(services.practice, user["id"], scenario_id, lang=lang)
         except Exception as exc:  # one message in the page's language, never a stack trace or red panels
-            return (*unchanged, error_text(exc, lang, scenario_title(scenario_id)))
+            return (*unchanged, error_text(exc, lang, scenario_title(scenario_id))), None
         sess = new_state(view.session_id, view.lang, view.hints, view.mode)
         opening_objection = services.practice.customer_state(view.session_id).active
         for notice in view.notices:  # e.g. the LLM is misconfigured and the offline customer answers
@@ -157,7 +165,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         return (sess, card, [{"role": "assistant", "content": esc(view.opening)}], "", "",
                 gr.update(visible=False), customer_audio(view.opening, sess),
                 hints_for(sess, opening_objection), background(sess), gr.update(visible=False),
-                gr.Timer(active=view.mode == "guided"), gr.update(visible=False), None, "")
+                gr.Timer(active=view.mode == "guided"), gr.update(visible=False), None, ""), view.opening
 
     start.click(do_start, [scenario, user_state], start_outputs)
 
@@ -232,6 +240,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         yield (history, grade_markdown(grade, lang), sess, gr.update(visible=bool(options)), *labels, card_md,
                customer_audio(turn.customer_text, sess),
                "" if turn.ended else hints_for(sess, turn.objection), background(sess), plot, "")
+        if not turn.ended:  # shown: read it while the trainee does, so the next grade embeds the reply alone
+            services.practice.read_ahead(turn.customer_text)
 
     # the reply box is never an output of do_send: it is emptied in the browser when the reply is taken
     send_outputs = [chat, grade_md, session_state, nav_row, *nav_buttons, scorecard_md, voice, hints_md,

@@ -1,0 +1,73 @@
+"""Read-ahead: once the Practice page has shown the customer's line, embedding it while the trainee reads
+leaves the grade of the reply one text to embed (the reply), and changes no grade."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+SCENARIOS = {"zh": "zh-saas-price", "en": "en-shop-price"}
+REPLIES = {"zh": "理解您的顾虑，我们按年付款可以打九折，您看下周二安排一次演示方便吗？",
+           "en": "I understand. If you pay yearly we can take 10% off; could we book a demo next Tuesday?"}
+
+
+@pytest.fixture
+def embedded(monkeypatch):
+    """Every text the grader's model sends to the encoder (cache misses only)."""
+    from knowledge.understanding import get_understanding
+
+    inner = get_understanding().embedder.inner
+    seen: list[str] = []
+    original = inner.embed
+
+    def spy(texts, kind="passage"):
+        seen.extend(texts)
+        return original(texts, kind=kind)
+
+    monkeypatch.setattr(inner, "embed", spy)
+    return seen
+
+
+def play(lang: str, read_ahead: bool, embedded: list[str]):
+    from coach.practice import PracticeService
+    from evals.bench.roleplay import bench_user
+
+    service, user = PracticeService(), bench_user()
+    session = service.start(user, SCENARIOS[lang], seed=11)
+    if read_ahead:
+        service.read_ahead(session.opening)
+    embedded.clear()
+    turn = service.reply(session.session_id, user, REPLIES[lang])
+    return session.opening, turn, list(embedded)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_grade_after_a_read_ahead_embeds_the_reply_alone(seeded_home, embedded, lang):
+    from knowledge.understanding import get_understanding
+
+    get_understanding().embedder.go_cold()  # nothing from the shipped seed: the read-ahead must do it
+    opening, turn, texts = play(lang, True, embedded)
+    assert opening.strip() not in texts, texts
+    assert REPLIES[lang] in texts  # the reply itself is still read, not guessed
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_a_read_ahead_the_grade_embeds_the_customer_line_too(seeded_home, embedded, lang):
+    from knowledge.understanding import get_understanding
+
+    get_understanding().embedder.go_cold()
+    opening, _, texts = play(lang, False, embedded)
+    assert opening.strip() in texts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_read_ahead_changes_no_grade(seeded_home, embedded, lang):
+    from knowledge.understanding import get_understanding
+
+    get_understanding().embedder.go_cold()
+    _, cold, _ = play(lang, False, embedded)
+    get_understanding().embedder.go_cold()
+    _, warm, _ = play(lang, True, embedded)
+    assert warm.grade == cold.grade
+    assert warm.customer_text == cold.customer_text
