@@ -29,6 +29,7 @@ from knowledge.understanding.features import (
 )
 from knowledge.understanding.heads import LinearHead, fit_temperature, sigmoid, softmax
 from knowledge.understanding.model import CLASSES, SIGNALS
+from knowledge.understanding.neighbours import Blend, neighbour_vote
 
 SEED = 14
 FOLDS = 5
@@ -268,8 +269,11 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
                        ("answers", answers), ("quality", quality)):
         head.save(name, arrays)
     arrays["combiner"] = combiner.astype(np.float64)
-    _examples(arrays, "customer", [(r["text"], r["objection"], r["lang"]) for r in customers], vectors,
-              examples_per_kind)
+    # every customer line the objection head learned from: the nearest of them vote beside it (neighbours.py)
+    _examples(arrays, "customer", [(r["text"], r["objection"], r["lang"]) for r, mine in zip(customers, own,
+                                                                                              strict=True) if mine],
+              vectors, None)
+    blend = fit_blend(arrays)
     _examples(arrays, "reply", [(r["reply"], ",".join(r["steps"]) or "-", r["lang"]) for r in pairs], vectors,
               examples_per_kind)
     figures = {
@@ -280,9 +284,10 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
         "temperatures": {"objection": objection.temperature, "sentiment": sentiment.temperature,
                          "relevance": relevance.temperature},
         "combiner": [round(float(x), 4) for x in combiner],
+        "neighbours": blend.to_json(),
     }
     meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
-            "reply_length_free": True, "reply_cue_free": REPLY_CUE_FREE,
+            "reply_length_free": True, "neighbours": blend.to_json(), "reply_cue_free": REPLY_CUE_FREE,
             "seed": SEED, "cues": cues.to_json(), "default_weights": DEFAULT_WEIGHTS, "figures": figures}
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -292,7 +297,23 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     return figures
 
 
-def _examples(arrays: dict, kind: str, rows: list[tuple[str, str, str]], vectors: dict, limit: int) -> None:
+def fit_blend(arrays: dict) -> Blend:
+    """The vote's temperature and smoothing by leave-one-out log-loss over the stored bank (int8 vectors, as
+    the model reads them); the linear/vote shares are fixed in ``Blend`` (chosen on the real tune halves)."""
+    vectors = arrays["examples.customer.vectors"].astype(np.float32) / 127.0
+    labels = np.array([CLASSES.index(str(x)) for x in arrays["examples.customer.labels"]])
+    best = None
+    for temperature in (0.01, 0.02, 0.03, 0.05, 0.1):
+        for smoothing in (0.1, 0.3, 1.0):
+            vote = neighbour_vote(vectors, labels, vectors, len(CLASSES), Blend.k, temperature, smoothing,
+                                  exclude_self=True)
+            loss = float(-np.mean(np.log(vote[np.arange(len(labels)), labels])))
+            if best is None or loss < best[0]:
+                best = (loss, temperature, smoothing)
+    return Blend(temperature=best[1], smoothing=best[2])
+
+
+def _examples(arrays: dict, kind: str, rows: list[tuple[str, str, str]], vectors: dict, limit: int | None) -> None:
     rows = sorted(dict.fromkeys(rows), key=lambda r: hashlib.sha1(r[0].encode()).hexdigest())[:limit]
     vecs = np.stack([vectors[r[0]] for r in rows]) if rows else np.zeros((0, 1))
     arrays[f"examples.{kind}.vectors"] = np.clip(np.round(vecs * 127), -127, 127).astype(np.int8)

@@ -30,6 +30,7 @@ from knowledge.understanding.features import (
     strip_fillers,
 )
 from knowledge.understanding.heads import LinearHead, sigmoid
+from knowledge.understanding.neighbours import Blend, neighbour_vote
 
 CLASSES: tuple[str, ...] = (*OBJECTION_TYPES, NO_OBJECTION)
 SIGNALS: tuple[str, ...] = (*DECISION_SIGNALS, "buying_signal")
@@ -111,6 +112,10 @@ class UnderstandingModel:
                            "steps", "anti", "relevance", "answers", "quality")}
             self.combiner = Combiner(np.asarray(data["combiner"], dtype=np.float64))
             self._examples = {kind: _ExampleBank.load(kind, data) for kind in ("customer", "reply")}
+        self.blend = Blend(**self.meta["neighbours"]) if self.meta.get("neighbours") else None
+        bank = self._examples["customer"]
+        classes = np.array([CLASSES.index(label) if label in CLASSES else -1 for label in bank.labels], dtype=int)
+        self._vote_bank, self._vote_labels = bank.vectors[classes >= 0], classes[classes >= 0]
         self.threshold = float(self.meta.get("threshold", 0.5))
         self.default_weights = {s: float(v) for s, v in self.meta["default_weights"].items()}
 
@@ -135,7 +140,7 @@ class UnderstandingModel:
             return []
         vectors = self._embed(texts) if vectors is None else vectors
         features = customer_features(vectors, texts, self.cues)
-        probs = self.heads["objection"].predict(features)
+        probs = self.objection_probabilities(vectors, features)
         signal_probs = self.heads["signals"].predict(features)
         sentiment = self.heads["sentiment"].predict(features) @ np.array([-1.0, 0.0, 1.0])
         question = self.heads["question"].predict(features)[:, 0]
@@ -144,6 +149,16 @@ class UnderstandingModel:
             out.append(self._customer(text, lang, probs[i], signal_probs[i], float(sentiment[i]),
                                       float(question[i]), vectors[i], nearest))
         return out
+
+    def objection_probabilities(self, vectors: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """The linear head's class probabilities, joined with the nearest labelled lines' vote when the
+        artefact carries a blend (see ``neighbours``)."""
+        linear = self.heads["objection"].predict(features)
+        if self.blend is None or not len(self._vote_labels):
+            return linear
+        vote = neighbour_vote(self._vote_bank, self._vote_labels, vectors, len(CLASSES), self.blend.k,
+                              self.blend.temperature, self.blend.smoothing)
+        return self.blend.combine(linear, vote, CLASSES.index(NO_OBJECTION))
 
     def _customer(self, text, lang, probs, signal_probs, sentiment, question, vector, nearest) -> CustomerReading:
         lang = lang or detect_lang(text)

@@ -1,0 +1,47 @@
+"""The nearest-lines vote beside the linear objection head (knowledge/understanding/neighbours.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from knowledge.understanding.neighbours import Blend, neighbour_vote
+
+
+def unit(rows):
+    rows = np.asarray(rows, dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+BANK = unit([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0.9, 0.1], [0, 0, 1]])
+LABELS = np.array([0, 0, 1, 1, 2])
+
+
+def test_the_vote_follows_the_nearest_labelled_lines():
+    vote = neighbour_vote(BANK, LABELS, unit([[1, 0.05, 0], [0.05, 1, 0]]), classes=3, k=2, temperature=0.05,
+                          smoothing=0.1)
+    assert vote.shape == (2, 3)
+    assert np.allclose(vote.sum(axis=1), 1.0)
+    assert vote[0].argmax() == 0 and vote[1].argmax() == 1
+
+
+def test_smoothing_keeps_a_far_vote_from_being_certain():
+    vote = neighbour_vote(BANK, LABELS, unit([[0, 0, 1]]), classes=3, k=1, temperature=0.05, smoothing=1.0)
+    assert vote[0, 2] == pytest.approx((1 + 1 / 3) / 2)
+    assert vote[0].min() > 0
+
+
+def test_leave_one_out_never_counts_a_line_as_its_own_neighbour():
+    vote = neighbour_vote(BANK, LABELS, BANK, classes=3, k=1, temperature=0.05, smoothing=0.0, exclude_self=True)
+    assert vote[4].argmax() != 2  # the only class-2 line has no other class-2 neighbour
+
+
+def test_the_blend_keeps_none_as_one_minus_the_objection_probability():
+    linear = np.array([[0.1, 0.2, 0.7]])  # classes: a, b, none
+    vote = np.array([[0.8, 0.1, 0.1]])
+    blend = Blend(type_weight=0.5, binary_weight=0.7)
+    out = blend.combine(linear, vote, none_index=2)
+    p_objection = 1 - (0.7 * 0.7 + 0.3 * 0.1)
+    assert out[0, 2] == pytest.approx(1 - p_objection)
+    assert out.sum() == pytest.approx(1.0)
+    assert out[0, 0] > out[0, 1]  # the type ranks follow the type blend: (0.05+0.4) > (0.1+0.05)
