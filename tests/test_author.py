@@ -72,8 +72,6 @@ def test_publish_needs_a_trainer_and_makes_versions(users):
     assert author.scenario_yaml("en-shop-price") == library_text("en-shop-price")
 
 
-@pytest.mark.xfail(strict=True, reason="known miss since the customer listens (#15): the good script proposes the "
-                   "demo twice, but the customer raises a new trust objection and the script ends first")
 def test_good_script_preview_agrees_a_next_step():
     _, html = author.run_preview(library_text("zh-saas-price"), "good", 0, "zh")
     assert "next_step_agreed" in html

@@ -100,3 +100,23 @@ def test_mention_trigger_waits_for_the_word():
     loud = ReplySignal(score=70, text="您现在用的竞品是哪家？")
     act = choose_act(state, loud, objections, PolicyConfig(), random.Random(0))
     assert act.kind == "raise_objection" and act.objection == "competitor"
+
+
+def _last_turn(persona, text, pending=(), active=None):
+    state = CustomerState(turn=10, trust=0.9, pending=list(pending), active=active)
+    cfg = PolicyConfig(max_turns=10, facts=list(persona.facts), persona=persona)
+    signal = ReplySignal(score=80, steps=frozenset({"advance"}), text=text)
+    return choose_act(state, signal, [], cfg, random.Random(1)), state
+
+
+def test_a_settled_customer_takes_a_next_step_proposed_on_the_last_turn():
+    for persona, text in ((PERSONA_ZH, "那就定下周二下午两点演示，我先把合同样本发您。"),
+                          (PERSONA_EN, "Let's lock in the demo next Tuesday at 2pm; I'll send the contract first.")):
+        act, state = _last_turn(persona, text)
+        assert act.kind == "agree_next_step" and state.next_step_agreed, act
+
+
+def test_the_last_turn_still_ends_the_call_while_a_concern_is_open():
+    for persona, text in ((PERSONA_ZH, "那就定下周二下午两点演示吧。"), (PERSONA_EN, "Let's book the demo next Tuesday.")):
+        assert _last_turn(persona, text, active="price")[0].kind == "end_call"
+        assert _last_turn(persona, text, pending=["trust"])[0].kind == "end_call"

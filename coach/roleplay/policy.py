@@ -189,6 +189,10 @@ def _act(state: CustomerState, signal: ReplySignal | None, objections: list[Hidd
         state.patience = 0.0
         return Act(kind="end_call", reason="patience ran out: the talk kept drifting off topic")
     if signal is not None and state.turn >= cfg.max_turns:
+        if not state.active and not state.pending and (signal.advances or accepted_step) \
+                and state.trust >= cfg.agree_trust:  # a settled customer takes a next step on the last turn
+            state.next_step_agreed = True
+            return Act(kind="agree_next_step", reason="last turn: every concern settled and a next step proposed")
         return Act(kind="end_call", reason="maximum turns reached")
     if just_resolved and state.last_act is not None:
         return Act(kind="drop_objection", objection=state.last_act.objection, reason="handled well enough")
