@@ -45,3 +45,26 @@ def test_the_blend_keeps_none_as_one_minus_the_objection_probability():
     assert out[0, 2] == pytest.approx(1 - p_objection)
     assert out.sum() == pytest.approx(1.0)
     assert out[0, 0] > out[0, 1]  # the type ranks follow the type blend: (0.05+0.4) > (0.1+0.05)
+
+
+def test_pair_vote_compares_pairs_by_weighted_customer_and_reply_similarity():
+    from knowledge.understanding.neighbours import PairVote
+
+    vote = PairVote(customer_share=0.3)
+    c, r = unit([[1, 0, 0], [0, 1, 0]]), unit([[0, 0, 1], [0, 1, 1]])
+    stacked = vote.stack(c, r)
+    expected = 0.3 * (c @ c.T) + 0.7 * (r @ r.T)
+    assert np.allclose(stacked @ stacked.T, expected, atol=1e-6)
+
+
+def test_pair_vote_pulls_a_deflection_towards_its_labelled_neighbours():
+    from knowledge.understanding.neighbours import PairVote
+
+    vote = PairVote(k=2, temperature=0.05, weight=0.5)
+    customers = unit([[1, 0, 0], [1, 0.1, 0], [0, 1, 0], [0, 1, 0.1]])
+    replies = unit([[0, 0, 1], [0, 0.1, 1], [1, 0, 0], [1, 0, 0.1]])
+    labels = np.array([1, 1, 0, 0])  # the first two replies deflect
+    bank = vote.stack(customers, replies)
+    head = np.array([0.1, 0.1])  # the head reads both new pairs as answers
+    out = vote.blend(head, bank, labels, unit([[1, 0.05, 0], [0, 1, 0.05]]), unit([[0, 0.05, 1], [1, 0, 0.05]]))
+    assert out[0] > 0.5 > out[1]

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from evals.understanding.data import load_customer_lines, load_pairs, split_of
+from evals.understanding.data import load_customer_lines, load_pairs, load_vote_pairs, split_of
 
 FAILURE_MODES = """- Real customer-service chats are ~90 % non-objections; the heads were trained on a ~50 % objection mix, so
   the objection threshold and the none prior matter (see the calibration figure).
@@ -47,7 +47,15 @@ following `evals/understanding/LABEL_GUIDE.md`; plus the grading eval's tune spl
 """ + "".join(f"| {s} | {lang} | {n} |\n" for (s, lang), n in sorted(by_source.items())) + """
 | file | lang | (customer, reply) pairs |
 |---|---|---|
-""" + "".join(f"| {s} | {lang} | {n} |\n" for (s, lang), n in sorted(by_pair.items())) + f"""
+""" + "".join(f"| {s} | {lang} | {n} |\n" for (s, lang), n in sorted(by_pair.items())) + """
+Nearest-neighbour votes (`knowledge/understanding/neighbours.py`): the customer lines above vote on the
+objection type beside its head; the pairs labelled with anti-patterns, plus the vote-only pairs below, vote on
+`ignore_objection` beside its head. Vote-only pairs never train a head (`data.load_vote_pairs`).
+
+| file | lang | vote-only pairs |
+|---|---|---|
+""" + "".join(f"| {s} | {lang} | {n} |\n" for (s, lang), n in sorted(Counter(
+        (r["source"], r["lang"]) for r in load_vote_pairs()).items())) + f"""
 Split: one key in five (sha1 of the customer text) is held out and never trained on ({held[0]} lines,
 {held[1]} pairs). `parallel.jsonl` (zh/en with the same meaning) is evaluation only.
 

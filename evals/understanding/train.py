@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.understanding.data import load_customer_lines, load_pairs, split_of
+from evals.understanding.data import load_customer_lines, load_pairs, load_vote_pairs, split_of
 from knowledge.embeddings import Embedder
 from knowledge.playbooks.loader import DATA_DIR as PLAYBOOK_DIR
 from knowledge.playbooks.loader import load_playbooks, load_shared
@@ -29,7 +29,7 @@ from knowledge.understanding.features import (
 )
 from knowledge.understanding.heads import LinearHead, fit_temperature, sigmoid, softmax
 from knowledge.understanding.model import CLASSES, SIGNALS
-from knowledge.understanding.neighbours import Blend, neighbour_vote
+from knowledge.understanding.neighbours import Blend, PairVote, neighbour_vote
 
 SEED = 14
 FOLDS = 5
@@ -175,12 +175,19 @@ def fit_combiner(coverage, relevance, quality, anti, scores) -> np.ndarray:
 
 
 def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | None = None,
-          progress: Callable[[str, int, int], None] | None = None, examples_per_kind: int = 4000) -> dict:
-    """Fit every head on the training split and write the artefact to ``out``; returns training figures."""
+          progress: Callable[[str, int, int], None] | None = None, examples_per_kind: int = 4000,
+          vote_pairs: list[dict] | None = None) -> dict:
+    """Fit every head on the training split and write the artefact to ``out``; returns training figures.
+
+    ``vote_pairs`` (default: the shipped ``vote_pairs_*.jsonl`` when ``data`` is not given) join only the
+    nearest-pairs vote's bank, never the heads (see data.load_vote_pairs)."""
     lines, pairs = data if data is not None else (load_customer_lines(), load_pairs())
+    if vote_pairs is None:
+        vote_pairs = load_vote_pairs() if data is None else []
     pairs = [{**r, "reply": strip_fillers(r["reply"])} for r in pairs]  # as the model reads replies
     lines = [r for r in lines if split_of(r["text"]) == "train"]
     pairs = [r for r in pairs if split_of(r["customer"]) == "train"]
+    vote_pairs = [{**r, "reply": strip_fillers(r["reply"])} for r in vote_pairs if split_of(r["customer"]) == "train"]
     # customer lines from the pairs teach the objection and question heads too
     seen = {r["text"] for r in lines}
     extra = []
@@ -190,7 +197,8 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
             extra.append({"text": r["customer"], "lang": r["lang"], "objection": r["objection"], "signals": None,
                           "sentiment": None, "question": r["customer_question"], "source": r["source"]})
     customers = lines + extra
-    texts = [r["text"] for r in customers] + [r["reply"] for r in pairs]
+    texts = [r["text"] for r in customers] + [r["reply"] for r in pairs] + \
+        [t for r in vote_pairs for t in (r["customer"], r["reply"])]
     vectors = embed_all(embedder, texts, (lambda d, t: progress("embed", d, t)) if progress else None)
     cues = frozen_cues()
 
@@ -274,20 +282,30 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
                                                                                               strict=True) if mine],
               vectors, None)
     blend = fit_blend(arrays)
+    pair_vote = PairVote()
+    voters = np.flatnonzero(has_anti)  # the pairs labelled for anti-patterns vote on the pair vote's label
+    label = ANTI_PATTERNS.index(pair_vote.label)
+    vote_c = [vectors[r["customer"]] for r in vote_pairs]
+    vote_r = [vectors[r["reply"]] for r in vote_pairs]
+    arrays["pair_vote.customers"] = _int8(np.vstack([cvec[voters], *vote_c]))
+    arrays["pair_vote.replies"] = _int8(np.vstack([rvec[voters], *vote_r]))
+    arrays["pair_vote.labels"] = np.concatenate([
+        A[voters, label], [float(pair_vote.label in (r["anti_patterns"] or [])) for r in vote_pairs]]).astype(np.int8)
     _examples(arrays, "reply", [(r["reply"], ",".join(r["steps"]) or "-", r["lang"]) for r in pairs], vectors,
               examples_per_kind)
     figures = {
         "customer_lines": len(customers), "pairs": len(pairs),
-        "customer_lines_zh": sum(r["lang"] == "zh" for r in customers),
+        "customer_lines_zh": sum(r["lang"] == "zh" for r in customers), "vote_only_pairs": len(vote_pairs),
         "oof_objection_accuracy": round(float(np.mean(np.argmax(objection.oof, 1) == y[own])), 4),
         "oof_quality_spearman": round(_spearman(np.clip(quality.oof, 0, 1), scores), 4),
         "temperatures": {"objection": objection.temperature, "sentiment": sentiment.temperature,
                          "relevance": relevance.temperature},
         "combiner": [round(float(x), 4) for x in combiner],
-        "neighbours": blend.to_json(),
+        "neighbours": blend.to_json(), "pair_vote": pair_vote.to_json(),
     }
     meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
-            "reply_length_free": True, "neighbours": blend.to_json(), "reply_cue_free": REPLY_CUE_FREE,
+            "reply_length_free": True, "neighbours": blend.to_json(),
+            "pair_vote": pair_vote.to_json(), "reply_cue_free": REPLY_CUE_FREE,
             "seed": SEED, "cues": cues.to_json(), "default_weights": DEFAULT_WEIGHTS, "figures": figures}
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -295,6 +313,11 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     np.savez_compressed(tmp, **arrays)
     tmp.replace(out)
     return figures
+
+
+def _int8(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors stored as int8 (×127): a quarter of the size, cosine within ~1 %."""
+    return np.clip(np.round(vectors * 127), -127, 127).astype(np.int8)
 
 
 def fit_blend(arrays: dict) -> Blend:
@@ -316,7 +339,7 @@ def fit_blend(arrays: dict) -> Blend:
 def _examples(arrays: dict, kind: str, rows: list[tuple[str, str, str]], vectors: dict, limit: int | None) -> None:
     rows = sorted(dict.fromkeys(rows), key=lambda r: hashlib.sha1(r[0].encode()).hexdigest())[:limit]
     vecs = np.stack([vectors[r[0]] for r in rows]) if rows else np.zeros((0, 1))
-    arrays[f"examples.{kind}.vectors"] = np.clip(np.round(vecs * 127), -127, 127).astype(np.int8)
+    arrays[f"examples.{kind}.vectors"] = _int8(vecs)
     arrays[f"examples.{kind}.texts"] = np.array([r[0] for r in rows])
     arrays[f"examples.{kind}.labels"] = np.array([r[1] for r in rows])
     arrays[f"examples.{kind}.langs"] = np.array([r[2] for r in rows])

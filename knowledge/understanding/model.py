@@ -30,7 +30,7 @@ from knowledge.understanding.features import (
     strip_fillers,
 )
 from knowledge.understanding.heads import LinearHead, sigmoid
-from knowledge.understanding.neighbours import Blend, neighbour_vote
+from knowledge.understanding.neighbours import Blend, PairVote, neighbour_vote
 
 CLASSES: tuple[str, ...] = (*OBJECTION_TYPES, NO_OBJECTION)
 SIGNALS: tuple[str, ...] = (*DECISION_SIGNALS, "buying_signal")
@@ -112,6 +112,12 @@ class UnderstandingModel:
                            "steps", "anti", "relevance", "answers", "quality")}
             self.combiner = Combiner(np.asarray(data["combiner"], dtype=np.float64))
             self._examples = {kind: _ExampleBank.load(kind, data) for kind in ("customer", "reply")}
+            self.pair_vote, self._pair_bank, self._pair_labels = None, None, None
+            if self.meta.get("pair_vote"):  # see neighbours.PairVote
+                self.pair_vote = PairVote(**self.meta["pair_vote"])
+                self._pair_bank = self.pair_vote.stack(np.asarray(data["pair_vote.customers"], np.float32) / 127.0,
+                                                       np.asarray(data["pair_vote.replies"], np.float32) / 127.0)
+                self._pair_labels = np.asarray(data["pair_vote.labels"], dtype=int)
         self.blend = Blend(**self.meta["neighbours"]) if self.meta.get("neighbours") else None
         bank = self._examples["customer"]
         classes = np.array([CLASSES.index(label) if label in CLASSES else -1 for label in bank.labels], dtype=int)
@@ -201,6 +207,9 @@ class UnderstandingModel:
         cprobs = np.array([[c.p_objection, c.question] for c in customers], dtype=np.float32)
         features = pair_features(cvec, rvec, customer_texts, reply_texts, self.cues, cprobs)
         anti = self.heads["anti"].predict(features)
+        if self.pair_vote is not None:
+            j = ANTI_PATTERNS.index(self.pair_vote.label)
+            anti[:, j] = self.pair_vote.blend(anti[:, j], self._pair_bank, self._pair_labels, cvec, rvec)
         step_features = features
         if self.meta.get("reply_length_free"):  # see features.length_free
             step_features = length_free(features, self.cues)

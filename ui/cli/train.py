@@ -25,7 +25,7 @@ def train(
     from tqdm import tqdm
 
     from evals.understanding.card import write_card
-    from evals.understanding.data import DATA_DIR, load_customer_lines, load_pairs
+    from evals.understanding.data import DATA_DIR, load_customer_lines, load_pairs, load_vote_pairs
     from evals.understanding.train import train as fit
     from knowledge.embeddings import get_embedder
     from knowledge.settings import get_settings
@@ -51,7 +51,7 @@ def train(
             bar = bars[stage] = tqdm(total=total, desc=stage, unit="", disable=json_out, leave=True)
         bar.update(done - bar.n)
 
-    figures = fit(embedder, target, rows, progress=progress)
+    figures = fit(embedder, target, rows, progress=progress, vote_pairs=load_vote_pairs(folder))
     for bar in bars.values():
         bar.close()
     if ship:
