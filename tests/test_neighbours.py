@@ -68,3 +68,26 @@ def test_pair_vote_pulls_a_deflection_towards_its_labelled_neighbours():
     head = np.array([0.1, 0.1])  # the head reads both new pairs as answers
     out = vote.blend(head, bank, labels, unit([[1, 0.05, 0], [0, 1, 0.05]]), unit([[0, 0.05, 1], [1, 0, 0.05]]))
     assert out[0] > 0.5 > out[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("customer", "reply"), [
+    ("改下收货电话 之前那个停机了", "亲，我们家数据线现在第二件半价，要不要带一根？"),
+    ("Can I change the delivery phone number?", "Our phone cases are 20% off this week, want one?"),
+])
+def test_the_shipped_votes_only_add_doubt(customer, reply):
+    """The shipped model's votes on ignore_objection and off-topic never lower the heads' readings."""
+    from knowledge.understanding import get_understanding
+
+    model = get_understanding()
+    assert model.pair_vote is not None and model.off_topic_vote is not None
+    voted = model.read_replies([(customer, reply)])[0]
+    votes = model.pair_vote, model.off_topic_vote
+    model.pair_vote = model.off_topic_vote = None
+    try:
+        plain = model.read_replies([(customer, reply)])[0]
+    finally:
+        model.pair_vote, model.off_topic_vote = votes
+    assert voted.anti_patterns["ignore_objection"] >= plain.anti_patterns["ignore_objection"]
+    assert voted.off_topic >= plain.off_topic
+    assert model.score([voted], None)[0] <= model.score([plain], None)[0]

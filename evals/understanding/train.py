@@ -291,6 +291,9 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     arrays["pair_vote.replies"] = _int8(np.vstack([rvec[voters], *vote_r]))
     arrays["pair_vote.labels"] = np.concatenate([
         A[voters, label], [float(pair_vote.label in (r["anti_patterns"] or [])) for r in vote_pairs]]).astype(np.int8)
+    off_topic_vote = PairVote(label="off_topic")  # relevance 0: unrelated or deflecting
+    arrays["pair_vote.off_topic"] = np.array([pairs[i]["relevance"] == 0 for i in voters] +
+                                             [r["relevance"] == 0 for r in vote_pairs], dtype=np.int8)
     _examples(arrays, "reply", [(r["reply"], ",".join(r["steps"]) or "-", r["lang"]) for r in pairs], vectors,
               examples_per_kind)
     figures = {
@@ -302,10 +305,12 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
                          "relevance": relevance.temperature},
         "combiner": [round(float(x), 4) for x in combiner],
         "neighbours": blend.to_json(), "pair_vote": pair_vote.to_json(),
+        "off_topic_vote": off_topic_vote.to_json(),
     }
     meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
             "reply_length_free": True, "neighbours": blend.to_json(),
-            "pair_vote": pair_vote.to_json(), "reply_cue_free": REPLY_CUE_FREE,
+            "pair_vote": pair_vote.to_json(), "off_topic_vote": off_topic_vote.to_json(),
+            "reply_cue_free": REPLY_CUE_FREE,
             "seed": SEED, "cues": cues.to_json(), "default_weights": DEFAULT_WEIGHTS, "figures": figures}
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -118,6 +118,10 @@ class UnderstandingModel:
                 self._pair_bank = self.pair_vote.stack(np.asarray(data["pair_vote.customers"], np.float32) / 127.0,
                                                        np.asarray(data["pair_vote.replies"], np.float32) / 127.0)
                 self._pair_labels = np.asarray(data["pair_vote.labels"], dtype=int)
+            self.off_topic_vote, self._off_topic_labels = None, None
+            if self.meta.get("off_topic_vote") and self._pair_bank is not None:  # the same pairs, another label
+                self.off_topic_vote = PairVote(**self.meta["off_topic_vote"])
+                self._off_topic_labels = np.asarray(data["pair_vote.off_topic"], dtype=int)
         self.blend = Blend(**self.meta["neighbours"]) if self.meta.get("neighbours") else None
         bank = self._examples["customer"]
         classes = np.array([CLASSES.index(label) if label in CLASSES else -1 for label in bank.labels], dtype=int)
@@ -216,6 +220,10 @@ class UnderstandingModel:
             features = length_free(features, self.cues, bool(self.meta.get("reply_cue_free")))
         steps = self.heads["steps"].predict(step_features)
         relevance = self.heads["relevance"].predict(features)
+        if self.off_topic_vote is not None:  # P(relevance 0) from the vote; the other two keep their ratio
+            off = self.off_topic_vote.blend(relevance[:, 0], self._pair_bank, self._off_topic_labels, cvec, rvec)
+            rest = relevance[:, 1:] / np.maximum(relevance[:, 1:].sum(axis=1, keepdims=True), 1e-12)
+            relevance = np.hstack([off[:, None], rest * (1.0 - off)[:, None]])
         answers = self.heads["answers"].predict(features)[:, 0]
         quality = np.clip(self.heads["quality"].predict(features)[:, 0], 0.0, 1.0)
         own_question = self.heads["question"].predict(customer_features(rvec, reply_texts, self.cues))[:, 0]
