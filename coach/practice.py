@@ -192,13 +192,19 @@ class PracticeService:
         assert result is not None
         yield self._store(row, turns, result, mentor_id)
 
-    def read_ahead(self, customer_text: str) -> None:
-        """Prepare the grade of the next reply while the trainee reads the customer's line (the Practice page
-        calls this after showing it). A failure here only costs the next turn the time it would have saved."""
+    def read_ahead(self, session_id: int, user_id: int | None = None) -> None:
+        """Prepare the grade of the next reply while the trainee reads the customer's last line (the Practice
+        page calls this after showing it): the line's embedding and, with an objection open, its won-deal line.
+        A failure here only costs the next turn the time it would have saved."""
         try:
-            self.engine.read_ahead(customer_text)
-        except Exception as exc:  # noqa: BLE001 - speed-up only: the next grade embeds the line itself
-            log.warning("read-ahead of the customer's line failed: %s", exc)
+            row, turns = self._load(session_id, user_id)
+            if row.status != "active":
+                return
+            line = next((t.text for t in reversed(turns) if t.speaker == "customer"), "")
+            state = CustomerState.model_validate_json(row.state_json)
+            self.engine.read_ahead(line, state.active or "none")
+        except Exception as exc:  # noqa: BLE001 - speed-up only: the next grade does this work itself
+            log.warning("read-ahead of session %s failed: %s", session_id, exc)
 
     def reply(self, session_id: int, user_id: int | None, text: str, mentor_id: int | None = None) -> TurnView:
         last = None

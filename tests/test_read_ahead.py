@@ -36,7 +36,7 @@ def play(lang: str, read_ahead: bool, embedded: list[str]):
     service, user = PracticeService(), bench_user()
     session = service.start(user, SCENARIOS[lang], seed=11)
     if read_ahead:
-        service.read_ahead(session.opening)
+        service.read_ahead(session.session_id, user)
     embedded.clear()
     turn = service.reply(session.session_id, user, REPLIES[lang])
     return session.opening, turn, list(embedded)
@@ -71,3 +71,28 @@ def test_a_read_ahead_changes_no_grade(seeded_home, embedded, lang):
     _, warm, _ = play(lang, True, embedded)
     assert warm.grade == cold.grade
     assert warm.customer_text == cold.customer_text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_won_deal_line_is_looked_up_once_ahead_and_not_again_in_the_turn(seeded_home, embedded, monkeypatch,
+                                                                               lang):
+    from coach.roleplay import factory
+
+    calls: list[tuple[str, str]] = []
+    original = factory._won_line
+
+    def counting(customer, objection):
+        calls.append((customer, objection))
+        return original(customer, objection)
+
+    monkeypatch.setattr(factory, "_won_line", counting)
+    from coach.practice import PracticeService
+    from evals.bench.roleplay import bench_user
+
+    service, user = PracticeService(), bench_user()
+    session = service.start(user, SCENARIOS[lang], seed=11)
+    service.read_ahead(session.session_id, user)
+    assert calls == [(session.opening, "price")]  # the scenario opens on price: looked up while the trainee reads
+    turn = service.reply(session.session_id, user, REPLIES[lang])
+    assert turn.grade["objection"] == "price"
+    assert len(calls) == 1  # the grade took the line read ahead instead of searching again

@@ -97,7 +97,7 @@ class RolePlayEngine:
     """Drives one simulated customer; collaborators are injected so tests and the LLM path swap them."""
 
     def __init__(self, grade: GradeFn, realizer: Realizer | None = None, fallback: Realizer | None = None,
-                 read_ahead: Callable[[str], None] | None = None):
+                 read_ahead: Callable[[str, str | None], None] | None = None):
         self.grade = grade
         self._read_ahead = read_ahead
         self.realizer = realizer or OfflineRealizer()
@@ -146,11 +146,12 @@ class RolePlayEngine:
         origin = LineOrigin(source="llm" if kind == "llm" else "offline", model=model or None, notices=line.notices)
         yield RealizerEvent(kind="origin", text=origin.model_dump_json())
 
-    def read_ahead(self, customer_line: str) -> None:
+    def read_ahead(self, customer_line: str, objection: str | None = None) -> None:
         """Read the customer's line while the trainee reads it and types: the grade of the reply to it then
-        embeds only the reply. Called after the line is shown, never inside a turn."""
+        embeds only the reply (and finds the won-deal line for ``objection`` ready). Called after the line is
+        shown, never inside a turn."""
         if self._read_ahead is not None and customer_line.strip():
-            self._read_ahead(customer_line)
+            self._read_ahead(customer_line, objection)
 
     def stream_step(self, setup: Setup, persona: PersonaView, state: CustomerState, seed: int,
                     history: list[tuple[str, str]], reply: str) -> Iterator[RealizerEvent | TurnResult]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from coach.roleplay.deal_lines import DealLineSource
@@ -22,15 +23,36 @@ def grade_with_playbooks(customer: str, reply: str, objection: str | None, lang:
     return grade_reply(customer, reply, objection=objection, lang=lang, weights=weights, context=context)
 
 
-def read_customer_ahead(customer: str) -> None:
-    """Embed the customer's line into the grader's cache before the trainee answers it."""
+_WON_AHEAD: dict[tuple[str, str], str | None] = {}  # filled by the read-ahead, taken once by the grade
+_WON_AHEAD_LIMIT = 256
+_WON_LOCK = threading.Lock()
+
+
+def read_customer_ahead(customer: str, objection: str | None = None) -> None:
+    """Before the trainee answers ``customer``: embed it into the grader's cache and, when an objection is
+    open, look up the won-deal line the grade's feedback will show (a BM25 search over every turn)."""
     from knowledge.understanding import get_understanding
 
     get_understanding().embed_ahead([customer])
+    if objection and objection != "none":
+        line = _won_line(customer, objection)
+        with _WON_LOCK:
+            _WON_AHEAD[(customer, objection)] = line
+            while len(_WON_AHEAD) > _WON_AHEAD_LIMIT:
+                _WON_AHEAD.pop(next(iter(_WON_AHEAD)))
 
 
 def won_line_lookup(customer_text: str, objection: str | None) -> str | None:
-    """What a rep said next in a won deal after a customer line like this one (for the grader's feedback)."""
+    """What a rep said next in a won deal after a customer line like this one (for the grader's feedback);
+    a line read ahead is used once, so an index that grew since is searched afresh next time."""
+    with _WON_LOCK:
+        key = (customer_text, objection or "")
+        if key in _WON_AHEAD:
+            return _WON_AHEAD.pop(key)
+    return _won_line(customer_text, objection)
+
+
+def _won_line(customer_text: str, objection: str | None) -> str | None:
     try:
         from knowledge.index import get_index
 

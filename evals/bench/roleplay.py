@@ -46,9 +46,9 @@ def run_roleplay(service, kit, turns: int = 60, scenarios: dict[str, str] | None
     total: dict[str, list[float]] = {}
     parts: dict[str, list[float]] = {"turn_ms": [], "read_ahead_ms": [], "hints_ms": []}
 
-    def read_ahead(line: str) -> float:
+    def read_ahead(session_id: int) -> float:
         started = time.perf_counter()
-        service.read_ahead(line)
+        service.read_ahead(session_id, user_id)
         elapsed = (time.perf_counter() - started) * 1000
         parts["read_ahead_ms"].append(elapsed)
         return elapsed
@@ -60,7 +60,7 @@ def run_roleplay(service, kit, turns: int = 60, scenarios: dict[str, str] | None
         while done < turns:
             if session is None:
                 session = service.start(user_id, scenario_id, seed=seed)
-                ahead = read_ahead(session.opening)
+                ahead = read_ahead(session.session_id)
                 assist = kit.new_call() if kit is not None else None
                 seed += 1
             reply = replies[done % len(replies)]
@@ -74,7 +74,7 @@ def run_roleplay(service, kit, turns: int = 60, scenarios: dict[str, str] | None
             total[lang].append(ahead + (ended - started) * 1000)
             parts["turn_ms"].append((middle - started) * 1000)
             parts["hints_ms"].append((ended - middle) * 1000)
-            ahead = 0.0 if turn.ended else read_ahead(turn.customer_text)
+            ahead = 0.0 if turn.ended else read_ahead(session.session_id)
             done += 1
             if turn.ended:
                 session = None

@@ -137,13 +137,13 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
 
     def do_start(scenario_id, user):
         """Show the opening, then read it ahead while the trainee reads it (the first grade is then quicker)."""
-        outputs, opening = start_page(scenario_id, user)
+        outputs, session_id = start_page(scenario_id, user)
         yield outputs
-        if opening:
-            services.practice.read_ahead(opening)
+        if session_id:
+            services.practice.read_ahead(session_id, user["id"])
 
     def start_page(scenario_id, user):
-        """The page's outputs and the opening line (None when no session started)."""
+        """The page's outputs and the new session's id (None when no session started)."""
         lang = lang_of(user)
         unchanged = [keep] * (len(start_outputs) - 1)
         if not user:
@@ -165,7 +165,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         return (sess, card, [{"role": "assistant", "content": esc(view.opening)}], "", "",
                 gr.update(visible=False), customer_audio(view.opening, sess),
                 hints_for(sess, opening_objection), background(sess), gr.update(visible=False),
-                gr.Timer(active=view.mode == "guided"), gr.update(visible=False), None, ""), view.opening
+                gr.Timer(active=view.mode == "guided"), gr.update(visible=False), None, ""), view.session_id
 
     start.click(do_start, [scenario, user_state], start_outputs)
 
@@ -241,7 +241,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
                customer_audio(turn.customer_text, sess),
                "" if turn.ended else hints_for(sess, turn.objection), background(sess), plot, "")
         if not turn.ended:  # shown: read it while the trainee does, so the next grade embeds the reply alone
-            services.practice.read_ahead(turn.customer_text)
+            services.practice.read_ahead(sess["id"], user["id"])
 
     # the reply box is never an output of do_send: it is emptied in the browser when the reply is taken
     send_outputs = [chat, grade_md, session_state, nav_row, *nav_buttons, scorecard_md, voice, hints_md,
