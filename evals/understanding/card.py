@@ -50,7 +50,8 @@ following `evals/understanding/LABEL_GUIDE.md`; plus the grading eval's tune spl
 """ + "".join(f"| {s} | {lang} | {n} |\n" for (s, lang), n in sorted(by_pair.items())) + """
 Nearest-neighbour votes (`knowledge/understanding/neighbours.py`): the customer lines above vote on the
 objection type beside its head; the pairs labelled with anti-patterns, plus the vote-only pairs below, vote on
-`ignore_objection` beside its head. Vote-only pairs never train a head (`data.load_vote_pairs`).
+`ignore_objection` and off-topic beside their heads (keyword-stuffed pairs never vote "ignores": they share
+their words with good replies). Vote-only pairs never train a head (`data.load_vote_pairs`).
 
 | file | lang | vote-only pairs |
 |---|---|---|
