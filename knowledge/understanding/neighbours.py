@@ -8,7 +8,7 @@ lines catches those, and the linear head keeps the vote honest where neighbours 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -59,8 +59,7 @@ class Blend:
         return out
 
     def to_json(self) -> dict:
-        return {"k": self.k, "temperature": self.temperature, "smoothing": self.smoothing,
-                "type_weight": self.type_weight, "binary_weight": self.binary_weight}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,4 @@ class PairVote:
         return np.maximum(head, blended) if self.raise_only else blended
 
     def to_json(self) -> dict:
-        return {"label": self.label, "customer_share": self.customer_share, "k": self.k,
-                "temperature": self.temperature, "smoothing": self.smoothing, "weight": self.weight,
-                "raise_only": self.raise_only}
+        return asdict(self)
