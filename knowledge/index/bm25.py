@@ -90,17 +90,41 @@ class BM25Index:
             if not known:
                 out.append([])
                 continue
-            scores = self._model.get_scores(known)
+            hits, scores = self._matches([vocab[t] for t in known], mask)
             # Rank only the docs that matched a token and pass the filters: at 10^6 docs a partition over the
-            # whole score array costs ~10 ms, over the few thousand matches almost nothing.
-            hits = np.flatnonzero(scores > 0)
-            if mask is not None:
-                hits = hits[mask[hits]]
-            if len(hits) > k:
-                hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-            hits = hits[np.argsort(-scores[hits], kind="stable")]
-            out.append([(self._ids[j], float(scores[j])) for j in hits])
+            # whole score array costs ~10 ms, over the few thousand matches almost nothing. Ties go to the
+            # earlier row, so the same query always returns the same docs.
+            if len(hits) > k:  # keep the k best and every doc tied with the k-th, then order those
+                keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
+                hits, scores = hits[keep], scores[keep]
+            order = np.lexsort((hits, -scores))[:k]
+            out.append([(self._ids[j], float(s)) for j, s in zip(hits[order].tolist(), scores[order].tolist(), strict=True)])
         return out
+
+    def _matches(self, token_ids: list[int], mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows that contain a query token and pass ``mask``, with their BM25 scores.
+
+        With a filter, only the query tokens' postings are read and filtered: a practice turn's filters keep
+        a few thousand of 10^6 rows, and summing a dense score per row (bm25s's way) cost ~5 ms at that size
+        (a 100k-deal role-play's customer-line lookup went from p50 9.5 / p95 16 ms to 4.5 / 10 ms).
+        Without a filter, or when the postings outnumber the rows, the dense sum is the cheaper one."""
+        matrix = self._model.scores
+        indptr = matrix["indptr"]
+        spans = [(int(indptr[t]), int(indptr[t + 1])) for t in dict.fromkeys(token_ids)]
+        postings = sum(end - start for start, end in spans)
+        if mask is None or postings > len(mask):
+            scores = self._model.get_scores(token_ids)
+            rows = np.flatnonzero(scores > 0)
+            if mask is not None:
+                rows = rows[mask[rows]]
+            return rows, scores[rows]
+        rows = np.concatenate([matrix["indices"][start:end] for start, end in spans])
+        values = np.concatenate([matrix["data"][start:end] for start, end in spans])
+        keep = mask[rows]
+        rows, position = np.unique(rows[keep], return_inverse=True)
+        scores = np.bincount(position, weights=values[keep], minlength=len(rows)).astype(np.float32)
+        positive = scores > 0
+        return rows[positive], scores[positive]
 
     def passing(self, doc_ids: Sequence[str], filters: dict | None) -> np.ndarray:
         """For each id, whether that doc is here and passes the filters: one lookup in the cached masks, so a
@@ -248,17 +272,26 @@ class BM25Index:
     def _mask(self, allowed: dict[str, list]) -> np.ndarray | None:
         """Boolean mask of the docs passing the filters. One mask per (field, values) is cached until the
         matrix is rebuilt: comparing a column of 10^5+ docs costs ms, a cached AND costs ~0."""
-        mask = None
-        for key, values in allowed.items():
-            cache_key = (key, tuple(sorted({repr(v) for v in values})))
-            hit = self._masks.get(cache_key)
-            if hit is None:
-                column = self._meta.get(key)
-                hit = column.mask(values) if column else np.full(len(self._ids), None in values)
-                if len(self._masks) >= MASK_CACHE_SIZE:
-                    self._masks.pop(next(iter(self._masks)))
-                self._masks[cache_key] = hit
-            mask = hit if mask is None else mask & hit
+        keys = [(key, tuple(sorted({repr(v) for v in values}))) for key, values in allowed.items()]
+        if len(keys) > 1:  # the AND of several fields is cached too: five 10^6-row ANDs cost ~1 ms a search
+            combined = self._masks.get(tuple(keys))
+            if combined is None:
+                combined = self._cache(tuple(keys), np.logical_and.reduce(
+                    [self._field_mask(key, allowed[key[0]]) for key in keys]))
+            return combined
+        return self._field_mask(keys[0], allowed[keys[0][0]]) if keys else None
+
+    def _field_mask(self, cache_key: tuple, values: list) -> np.ndarray:
+        hit = self._masks.get(cache_key)
+        if hit is None:
+            column = self._meta.get(cache_key[0])
+            hit = self._cache(cache_key, column.mask(values) if column else np.full(len(self._ids), None in values))
+        return hit
+
+    def _cache(self, key: tuple, mask: np.ndarray) -> np.ndarray:
+        if len(self._masks) >= MASK_CACHE_SIZE:
+            self._masks.pop(next(iter(self._masks)))
+        self._masks[key] = mask
         return mask
 
 
