@@ -218,20 +218,18 @@ class PracticeService:
         (takeover) is stored as the mentor's turn and never graded against the trainee."""
         idx = max((t.idx for t in turns), default=-1) + 1
         with db_session() as db:
-            row = db.get(PracticeSession, row.id)
+            db.add(row)  # loaded by this request's _load: attached again, not read a second time
             trainee = TurnRow(session_id=row.id, idx=idx, speaker="trainee" if mentor_id is None else takeover.MENTOR,
                               text=result.reply, objection=result.grade.get("objection"),
                               latency_ms=result.latency_ms, act=None if mentor_id is None else f"mentor:{mentor_id}")
-            db.add(trainee)
-            db.flush()
+            customer = TurnRow(session_id=row.id, idx=idx + 1, speaker="customer", text=result.customer_text,
+                               act=result.act.kind, objection=result.act.objection)
+            db.add_all([trainee, customer])
+            db.flush()  # both turn ids in one round trip; the grade and the line's origin point at them
             if mentor_id is None:
                 db.add(TurnGrade(turn_id=trainee.id, session_id=row.id, objection=result.grade.get("objection"),
                                  score=float(result.grade.get("score", 0)),
                                  grade_json=json.dumps(result.grade, ensure_ascii=False)))
-            customer = TurnRow(session_id=row.id, idx=idx + 1, speaker="customer", text=result.customer_text,
-                               act=result.act.kind, objection=result.act.objection)
-            db.add(customer)
-            db.flush()
             line_origins.record(db, customer.id, row.id, result.origin)
             row.state_json = result.state.model_dump_json()
             if result.ended:
