@@ -177,6 +177,17 @@ def _read_customers(lines: list[str], lang: str) -> list | None:
         return None
 
 
+def _on_real_scale(bar: float) -> float:
+    """CHAT_OBJECTION was set before P(objection) was calibrated for real conversations; the same bar on the
+    calibrated scale (a line read as an objection must never count as chatting along)."""
+    try:
+        from knowledge.understanding import get_understanding
+
+        return get_understanding().on_real_scale(bar)
+    except Exception:
+        return bar
+
+
 def responds_to(text: str, topic: str, persona: PersonaView, rep_line: str) -> bool:
     """The line answers or evades the rep's question on ``topic``: it names the topic (the rep-move reader's
     cues), states the persona's own fact for it, or the understanding layer reads it as an answer."""
@@ -208,7 +219,8 @@ def engages_small_talk(text: str, rep_line: str, lang: str) -> bool:
     parts = [p for p in dict.fromkeys([text, *sentences(text)]) if not read_move(p).about_the_deal]
     readings = (_read_customers(parts, lang) or []) if parts else []
     bars = [CHAT_SENTIMENT if part == text else CHAT_SENTENCE for part in parts]
-    return any(r.sentiment >= bar and r.p_objection < CHAT_OBJECTION for r, bar in zip(readings, bars, strict=False))
+    ceiling = _on_real_scale(CHAT_OBJECTION) if readings else CHAT_OBJECTION
+    return any(r.sentiment >= bar and r.p_objection < ceiling for r, bar in zip(readings, bars, strict=False))
 
 
 def agrees(text: str, lang: str) -> bool:

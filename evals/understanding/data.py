@@ -94,6 +94,8 @@ def load_vote_pairs(folder: Path = DATA_DIR) -> list[dict]:
 
     320 English hard negatives balance the vote (the Chinese files hold twice as many); as training data for
     the linear heads they pulled the JDDC tune half's reply Spearman from 0.44 to 0.39, so the heads skip them.
+    ``vote_pairs_nonanswers.jsonl`` adds 90 in-domain non-answers in both languages (an upsell or small talk
+    after a service request, 「以…为准」 / "see the policy" deflections) that the linear heads read as relevant.
     """
     return load_pairs(folder, "vote_pairs_*.jsonl", with_grading=False)
 

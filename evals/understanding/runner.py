@@ -155,14 +155,15 @@ def run(model=None, root: Path | None = None, plot_dir: Path | None = None) -> d
     model = model or get_understanding()
     report: dict = {"targets": TARGETS}
     calibration_p, calibration_y = [], []
+    tune_p, tune_y = [], []  # decisions are taken on the tune halves: their ECE is reported beside the test's
     if ud.dev_available(root):
         dev = real_dev(model, root)
         for name in ("jddc_customer_zh", "persuasion_en"):
             test = dev[name]["test"]
             calibration_p += test.pop("p_objection")
             calibration_y += test.pop("gold_objection")
-            for half in ("tune",):
-                dev[name][half].pop("p_objection"), dev[name][half].pop("gold_objection")
+            tune_p += dev[name]["tune"].pop("p_objection")
+            tune_y += dev[name]["tune"].pop("gold_objection")
         report["real_dev"] = dev
     else:
         report["real_dev"] = {"skipped": f"{ud.shared_datasets(root)} not found (a fresh clone has no ../shared)"}
@@ -171,7 +172,9 @@ def run(model=None, root: Path | None = None, plot_dir: Path | None = None) -> d
     report["team_original_heldout"] = old_heldout(model)
     if calibration_p:
         value, bins = ece(np.array(calibration_p), np.array(calibration_y, dtype=float))
-        report["calibration"] = {"ece_real_test": value, "n": len(calibration_p), "bins": bins}
+        report["calibration"] = {"ece_real_test": value, "n": len(calibration_p),
+                                 "ece_real_tune": ece(np.array(tune_p), np.array(tune_y, dtype=float))[0],
+                                 "bins": bins}
         if plot_dir is not None:
             report["calibration"]["plot"] = str(reliability_plot(
                 bins, plot_dir / "reliability-objection.png", f"P(objection) on real test halves, ECE {value}"))

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from knowledge.embeddings import Embedder
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, NO_OBJECTION, OBJECTION_TYPES, STEPS
+from knowledge.understanding.calibration import PriorShift
 from knowledge.understanding.features import (
     CueSet,
     customer_features,
@@ -60,6 +61,7 @@ class CustomerReading(BaseModel):
     question: float = 0.0  # P(the customer asks something that expects an answer)
     cues: dict[str, list[str]] = Field(default_factory=dict)  # phrases per class (evidence, not the decision)
     nearest: list[Example] = Field(default_factory=list)
+    _p_raw: float | None = PrivateAttr(default=None)  # P(objection) before calibration (the reply heads' input)
 
 
 class ReplyReading(BaseModel):
@@ -83,19 +85,30 @@ class ReplyReading(BaseModel):
 
 @dataclass
 class Combiner:
-    """score = 100·σ(a0 + a1·coverage + a2·relevance + a3·logit(quality) + Σ b_k·P(anti_k)), a1..a3 ≥ 0, b ≤ 0.
+    """score = 100·σ(a0 + a1·coverage + a2·relevance + a3·logit(quality) + Σ b_k·P(anti_k)) · (1 − P(off))^g,
+    a1..a3 ≥ 0, b ≤ 0, g ≥ 0.
 
     ``coverage`` is the rubric-weighted mean of step probabilities, so a heavier weight on a step the reply
-    performs raises the score and a heavier weight on one it misses lowers it.
+    performs raises the score and a heavier weight on one it misses lowers it. The off-topic gate ``g`` makes
+    the score fall with P(relevance 0) however well-worded the reply is: inside the sum, a confident upsell
+    after a delivery question kept its points from quality and wording (an artefact without ``g`` has none).
     """
 
-    params: np.ndarray  # (4 + len(ANTI_PATTERNS),)
+    params: np.ndarray  # (4 + len(ANTI_PATTERNS),) or (5 + len(ANTI_PATTERNS),) with the off-topic gate last
 
-    def score(self, coverage, relevance, quality, anti) -> np.ndarray:
+    @property
+    def gate(self) -> float:
+        return float(self.params[4 + len(ANTI_PATTERNS)]) if len(self.params) > 4 + len(ANTI_PATTERNS) else 0.0
+
+    def score(self, coverage, relevance, quality, anti, off_topic=None) -> np.ndarray:
         p = self.params
         q = np.clip(np.asarray(quality, dtype=np.float64), 1e-3, 1 - 1e-3)
-        z = p[0] + p[1] * coverage + p[2] * relevance + p[3] * np.log(q / (1 - q)) + np.asarray(anti) @ p[4:]
-        return 100.0 * sigmoid(z)
+        n = len(ANTI_PATTERNS)
+        z = p[0] + p[1] * coverage + p[2] * relevance + p[3] * np.log(q / (1 - q)) + np.asarray(anti) @ p[4:4 + n]
+        score = 100.0 * sigmoid(z)
+        if self.gate and off_topic is not None:
+            score = score * np.clip(1.0 - np.asarray(off_topic, dtype=np.float64), 0.0, 1.0) ** self.gate
+        return score
 
 
 class UnderstandingModel:
@@ -123,10 +136,13 @@ class UnderstandingModel:
                 self.off_topic_vote = PairVote(**self.meta["off_topic_vote"])
                 self._off_topic_labels = np.asarray(data["pair_vote.off_topic"], dtype=int)
         self.blend = Blend(**self.meta["neighbours"]) if self.meta.get("neighbours") else None
+        self.calibration = PriorShift(**self.meta["calibration"]) if self.meta.get("calibration") else None
         bank = self._examples["customer"]
         classes = np.array([CLASSES.index(label) if label in CLASSES else -1 for label in bank.labels], dtype=int)
         self._vote_bank, self._vote_labels = bank.vectors[classes >= 0], classes[classes >= 0]
-        self.threshold = float(self.meta.get("threshold", 0.5))
+        self._raw_threshold = float(self.meta.get("threshold", 0.5))  # decides on the training-mix probability
+        # the same decision on the calibrated probability (see calibration.PriorShift)
+        self.threshold = self.calibration.threshold(self._raw_threshold) if self.calibration else self._raw_threshold
         self.default_weights = {s: float(v) for s, v in self.meta["default_weights"].items()}
 
     # -- customer lines ---------------------------------------------------------------------------------
@@ -150,27 +166,62 @@ class UnderstandingModel:
             return []
         vectors = self._embed(texts) if vectors is None else vectors
         features = customer_features(vectors, texts, self.cues)
-        probs = self.objection_probabilities(vectors, features)
+        raw = self.objection_probabilities(vectors, features, calibrated=False)
+        probs = self.calibrate(raw)
+        raw_p = 1.0 - raw[:, CLASSES.index(NO_OBJECTION)]
         signal_probs = self.heads["signals"].predict(features)
         sentiment = self.heads["sentiment"].predict(features) @ np.array([-1.0, 0.0, 1.0])
         question = self.heads["question"].predict(features)[:, 0]
         out = []
         for i, text in enumerate(texts):
-            out.append(self._customer(text, lang, probs[i], signal_probs[i], float(sentiment[i]),
-                                      float(question[i]), vectors[i], nearest))
+            reading = self._customer(text, lang, probs[i], signal_probs[i], float(sentiment[i]),
+                                     float(question[i]), vectors[i], nearest, raw[i])
+            reading._p_raw = round(float(raw_p[i]), 4) if text else 0.0  # as p_objection was
+            out.append(reading)
         return out
 
-    def objection_probabilities(self, vectors: np.ndarray, features: np.ndarray) -> np.ndarray:
+    def objection_probabilities(self, vectors: np.ndarray, features: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """The linear head's class probabilities, joined with the nearest labelled lines' vote when the
-        artefact carries a blend (see ``neighbours``)."""
-        linear = self.heads["objection"].predict(features)
-        if self.blend is None or not len(self._vote_labels):
-            return linear
-        vote = neighbour_vote(self._vote_bank, self._vote_labels, vectors, len(CLASSES), self.blend.k,
-                              self.blend.temperature, self.blend.smoothing)
-        return self.blend.combine(linear, vote, CLASSES.index(NO_OBJECTION))
+        artefact carries a blend (see ``neighbours``), and calibrated for real conversations when it carries
+        a calibration (see ``calibration``)."""
+        probs = self.heads["objection"].predict(features)
+        if self.blend is not None and len(self._vote_labels):
+            vote = neighbour_vote(self._vote_bank, self._vote_labels, vectors, len(CLASSES), self.blend.k,
+                                  self.blend.temperature, self.blend.smoothing)
+            probs = self.blend.combine(probs, vote, CLASSES.index(NO_OBJECTION))
+        return self.calibrate(probs) if calibrated else probs
 
-    def _customer(self, text, lang, probs, signal_probs, sentiment, question, vector, nearest) -> CustomerReading:
+    def calibrate(self, probs: np.ndarray) -> np.ndarray:
+        """P(none) = 1 − the calibrated P(objection); the types share the rest in their blended ratio."""
+        if self.calibration is None:
+            return probs
+        none_index = CLASSES.index(NO_OBJECTION)
+        p_objection = self.calibration.apply(1.0 - probs[:, none_index])
+        types = np.array(probs, dtype=np.float64)
+        types[:, none_index] = 0.0
+        out = types / np.maximum(types.sum(axis=1, keepdims=True), 1e-12) * p_objection[:, None]
+        out[:, none_index] = 1.0 - p_objection
+        return out
+
+    def on_real_scale(self, bar: float) -> float:
+        """A bar a consumer set on P(objection) or P(type) before calibration (live cards' minimum confidence,
+        the chat guard's ceiling), as the same bar on the calibrated scale: calibration changes how sure a
+        reading says it is, and must not change what a consumer does with it."""
+        return self.calibration.threshold(bar) if self.calibration else bar
+
+    def raw_p_objection(self, reading: CustomerReading) -> float:
+        """P(objection) before calibration, as the reply heads were trained to read it."""
+        raw = getattr(reading, "_p_raw", None)  # a reading from read_customers carries it
+        if raw is not None:
+            return raw
+        if self.calibration is None:
+            return reading.p_objection
+        return float(self.calibration.invert(reading.p_objection))
+
+    def _customer(self, text, lang, probs, signal_probs, sentiment, question, vector, nearest,
+                  raw) -> CustomerReading:
+        """``probs`` are calibrated and reported; ``raw`` (before calibration) takes the decisions, which
+        calibration must not move."""
         lang = lang or detect_lang(text)
         none_index = CLASSES.index(NO_OBJECTION)
         p_objection = float(1.0 - probs[none_index]) if text else 0.0
@@ -179,9 +230,9 @@ class UnderstandingModel:
         cues = {name: [phrase] for name in (*OBJECTION_TYPES, *DECISION_SIGNALS)
                 if name in self.cues.names and (phrase := self.cues.first(name, text))}
         signals = [s for s, p in zip(SIGNALS, signal_probs, strict=True) if p >= 0.5]
-        if p_objection >= self.threshold:
+        if text and 1.0 - raw[none_index] >= self._raw_threshold:  # = calibrated p_objection ≥ self.threshold
             objection, confidence = best, float(probs[int(types[0])])
-            secondary = [CLASSES[int(i)] for i in types[1:3] if probs[int(i)] >= SECONDARY]
+            secondary = [CLASSES[int(i)] for i in types[1:3] if raw[int(i)] >= SECONDARY]
             objections = [best, *secondary]
         else:
             objection, confidence, objections = NO_OBJECTION, 1.0 - p_objection, []
@@ -208,7 +259,7 @@ class UnderstandingModel:
         vectors = self._embed([*customer_texts, *reply_texts])
         cvec, rvec = vectors[:len(pairs)], vectors[len(pairs):]
         customers = customers or self.read_customers(customer_texts, vectors=cvec)
-        cprobs = np.array([[c.p_objection, c.question] for c in customers], dtype=np.float32)
+        cprobs = np.array([[self.raw_p_objection(c), c.question] for c in customers], dtype=np.float32)
         features = pair_features(cvec, rvec, customer_texts, reply_texts, self.cues, cprobs)
         anti = self.heads["anti"].predict(features)
         if self.pair_vote is not None:
@@ -261,7 +312,8 @@ class UnderstandingModel:
         step_probs = np.array([[r.steps[s] for s in STEPS] for r in readings])
         anti = np.array([[r.anti_patterns[a] for a in ANTI_PATTERNS] for r in readings])
         scores = self.combiner.score(step_probs @ w, np.array([r.relevance for r in readings]),
-                                     np.array([r.quality for r in readings]), anti)
+                                     np.array([r.quality for r in readings]), anti,
+                                     np.array([r.off_topic for r in readings]))
         return [int(round(float(s))) for s in np.clip(scores, 0, 100)]
 
 
