@@ -58,9 +58,9 @@ class Detector:
     def detect(self, text: str, lang: str | None = None, nearest: int = 0) -> Detection:
         return self.detect_many([text], lang, nearest)[0]
 
-    def on_real_scale(self, bar: float) -> float:
+    def on_real_scale(self, bar: float, p_objection: float | None = None) -> float:
         """A confidence bar set before calibration, on the calibrated scale (see UnderstandingModel)."""
-        return self.model.on_real_scale(bar)
+        return self.model.on_real_scale(bar, p_objection)
 
     def signals(self, text: str) -> list[str]:
         """Decision signals in the utterance, in taxonomy order."""

@@ -158,7 +158,6 @@ class LiveAssist:
         self.keywords = keywords or KeywordMatcher()
         self.judge = judge or default_judge(playbooks)
         self.config = config or LiveConfig()
-        self._bar: float | None = None  # min_confidence on the detector's scale, worked out on first use
         self.clock = clock
         self.mood = MoodRadar(self.config.mood)
         self.lang: str | None = self.config.lang
@@ -277,7 +276,7 @@ class LiveAssist:
         self.objections.append(record)
         self._pending.append(record)
         key = ("objection", objection)
-        if confidence < self._card_bar():
+        if confidence < self._card_bar(getattr(detection, "p_objection", None)):
             return None
         if self._cooling(key, seconds):
             record.repeat_of = self._carded.get(objection)
@@ -292,13 +291,13 @@ class LiveAssist:
                              moments=self.moments(text, objection, lang), utterance=self.turns, ts=seconds,
                              latency_ms=self._ms(started))
 
-    def _card_bar(self) -> float:
+    def _card_bar(self, p_objection: float | None) -> float:
         """``min_confidence`` was set on uncalibrated probabilities; a detector whose readings are calibrated
         for real conversations (lower) maps it onto its own scale, so calibration alone shows no fewer cards."""
-        if self._bar is None:
-            on_scale = getattr(self.detector, "on_real_scale", None)
-            self._bar = float(on_scale(self.config.min_confidence)) if on_scale else self.config.min_confidence
-        return self._bar
+        on_scale = getattr(self.detector, "on_real_scale", None)
+        if on_scale is None or p_objection is None:
+            return self.config.min_confidence
+        return float(on_scale(self.config.min_confidence, p_objection))
 
     def moments(self, text: str, objection: str | None, lang: str) -> list[Moment]:
         """Customer lines from won deals most like ``text``, with what the rep said next (one per deal)."""

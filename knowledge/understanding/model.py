@@ -203,11 +203,19 @@ class UnderstandingModel:
         out[:, none_index] = 1.0 - p_objection
         return out
 
-    def on_real_scale(self, bar: float) -> float:
-        """A bar a consumer set on P(objection) or P(type) before calibration (live cards' minimum confidence,
-        the chat guard's ceiling), as the same bar on the calibrated scale: calibration changes how sure a
-        reading says it is, and must not change what a consumer does with it."""
-        return self.calibration.threshold(bar) if self.calibration else bar
+    def on_real_scale(self, bar: float, p_objection: float | None = None) -> float:
+        """A bar a consumer set before calibration, as the same bar on the calibrated scale: calibration changes
+        how sure a reading says it is, and must not change what a consumer does with it.
+
+        Without ``p_objection`` the bar is on P(objection) (the chat guard's ceiling). With a line's calibrated
+        P(objection) it is a bar on that line's P(type) (live cards' minimum confidence): the types keep their
+        share of P(objection), so the bar scales with calibrated / uncalibrated P(objection)."""
+        if self.calibration is None:
+            return bar
+        if p_objection is None:
+            return self.calibration.threshold(bar)
+        raw = float(self.calibration.invert(p_objection))
+        return bar * float(p_objection) / raw if raw > 0 else bar
 
     def raw_p_objection(self, reading: CustomerReading) -> float:
         """P(objection) before calibration, as the reply heads were trained to read it."""
