@@ -68,3 +68,15 @@ def test_combined_filter_mask_is_cached_and_matches_the_fields():
     hits = index.search([tokenize("too high")], k=50, filters=filters)[0]
     assert hits and all(index.get(doc)["meta"]["act"] == "raise_objection" for doc, _ in hits)
     assert any(isinstance(key[0], tuple) for key in index._masks), "the AND of the three fields is cached"
+
+
+def test_warming_builds_each_fields_masks_once_and_searches_agree():
+    index = _index()
+    cold = index.search([tokenize("太贵了 预算")], k=5, filters={"speaker": "customer", "lang": "zh"})[0]
+    fresh = _index()
+    built = fresh.warm_filters(("speaker", "lang", "industry", "act", "objection"))
+    assert built == 2 + 2 + 2 + 2  # objection is not a field of these docs
+    assert fresh.warm_filters(("speaker", "lang")) == 0  # already there
+    mask = fresh._masks[("lang", (repr("zh"),))]
+    assert mask.sum() == 400 and all(fresh.get(fresh._ids[r])["meta"]["lang"] == "zh" for r in mask.nonzero()[0])
+    assert fresh.search([tokenize("太贵了 预算")], k=5, filters={"speaker": "customer", "lang": "zh"})[0] == cold

@@ -32,6 +32,9 @@ class LiveKit:
         """Load models and open the index now, so the first utterance of a call is not the slow one."""
         self.detector.detect("warm up", None)
         if self.index is not None:
+            warm = getattr(self.index, "warm", None)
+            if warm is not None:
+                warm()
             self.index.search("warm up", k=1, filters={"speaker": "customer", "outcome": "won"})
 
     def new_call(self, config: LiveConfig | None = None) -> LiveAssist:

@@ -34,6 +34,9 @@ class Hit(BaseModel):
     metadata: dict
 
 
+WARM_FIELDS = ("speaker", "lang", "act", "objection", "industry", "segment", "outcome")  # what turns filter on
+
+
 class HybridIndex:
     """Dense + BM25 over deal turns. Pass the embedder, vector store and BM25 index in; tests pass fakes."""
 
@@ -84,6 +87,10 @@ class HybridIndex:
     def flush(self) -> None:
         """Persist the BM25 matrix (the vector store persists itself)."""
         self.bm25.save()
+
+    def warm(self) -> int:
+        """Build the keyword side's filter masks now (at start-up, not in a trainee's turn)."""
+        return self.bm25.warm_filters(WARM_FIELDS)
 
     def search(self, query: str, k: int = 5, filters: dict | None = None, kind: str = "query",
                mode: str = "hybrid") -> list[Hit]:
