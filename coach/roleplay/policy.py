@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from coach.roleplay.persona_view import PersonaView
-from coach.roleplay.reactions import NEXT_STEP_OFFERS, react, recall, remember
+from coach.roleplay.reactions import NEXT_STEP_OFFERS, react, recall, remember, vendor_stance
 from coach.roleplay.rep_moves import RepMove, read_move
 from coach.roleplay.state import Act, CustomerState
 
@@ -101,6 +101,29 @@ def trigger_fires(trigger: str, state: CustomerState, signal: ReplySignal | None
     return True
 
 
+def pressure_cost(persona: PersonaView | None, times: int) -> tuple[float, float]:
+    """(trust, patience) one push to close costs: a cautious customer trusts the rep less, an assertive or
+    direct one runs out of patience sooner, a committee buyer (long decision cycle) resists most; more each time."""
+    trust, patience = 0.03, 0.08
+    cycle = persona.decision_cycle if persona else "standard"
+    temperament = persona.temperament if persona else ""
+    trust += {"committee": 0.04, "standard": 0.02}.get(cycle, 0.0)
+    patience += {"committee": 0.06, "standard": 0.03}.get(cycle, 0.0)
+    trust += 0.03 if temperament == "cautious" else 0.0
+    patience += {"assertive": 0.05, "direct": 0.03}.get(temperament, 0.0)
+    scale = 1.5 if times >= 2 else 1.0
+    return trust * scale, patience * scale
+
+
+def put_down_cost(stance: str | None, persona: PersonaView | None) -> float:
+    """The trust a put-down costs: most when it hits a vendor the customer is happy with, a little for bragging
+    to a customer who uses none."""
+    if stance == "defend":
+        satisfaction = persona.satisfaction if persona and persona.satisfaction is not None else 0.5
+        return 0.05 + 0.06 * satisfaction
+    return {"sceptic": 0.05, "brag": 0.02}.get(stance or "", 0.0)
+
+
 def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, float], cfg: PolicyConfig) -> bool:
     """Apply one graded reply to trust, patience and the active objection; True when it was resolved now."""
     state.turn += 1
@@ -110,8 +133,15 @@ def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, 
     delta = (signal.score - 40) / 200 - 0.05 * len(signal.anti_patterns) + (0.03 if signal.clarifies else 0)
     # small talk or an order to the customer is no proof of incompetence: it costs patience, little trust
     stray = off_topic or signal.move.instruction
-    state.trust += max(delta, -0.02) if engaged else max(delta, -0.05) if stray else delta
-    remember(state, signal.move, off_topic)
+    change = max(delta, -0.02) if engaged else max(delta, -0.05) if stray else delta
+    remember(state, signal.move, off_topic, cfg.persona)
+    # pushing to close or running down the customer's vendor never earns trust, whatever else the reply did
+    pushed = pressed_now(signal)
+    put_down = None if stray else vendor_stance(signal.move, cfg.persona)
+    pressure_trust, pressure_patience = pressure_cost(cfg.persona, state.pressured) if pushed else (0.0, 0.0)
+    if pushed or put_down:
+        change = min(change, 0.0) - pressure_trust - put_down_cost(put_down, cfg.persona)
+    state.trust += change
     if signal.move.instruction:
         state.patience -= 0.1
     elif off_topic:
@@ -119,8 +149,9 @@ def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, 
     else:
         state.patience -= 0.05 + (0.1 if signal.score < 25 and not engaged else 0) \
             + 0.05 * len(signal.anti_patterns) + (0.1 * signal.off_topic if not signal.move.about_the_deal else 0)
-    state.patience += 0.04 if signal.score >= 60 else 0
-    if signal.advances and state.active is None:
+    state.patience += 0.04 if signal.score >= 60 and not pushed else 0
+    state.patience -= pressure_patience + (0.05 if put_down in {"defend", "sceptic"} else 0.0)
+    if signal.advances and state.active is None and not pushed and not put_down:
         state.trust += 0.04  # a concrete next step once the concerns are settled reads as competence
     state.trust = min(1.0, max(0.0, state.trust))
     state.patience = min(1.0, max(0.0, state.patience))
@@ -142,6 +173,11 @@ def update_state(state: CustomerState, signal: ReplySignal, severity: dict[str, 
     return False
 
 
+def pressed_now(signal: ReplySignal | None) -> bool:
+    """The reply pushes the customer to close (and is not small talk or an order, which are answered as such)."""
+    return bool(signal and signal.move.pressure and not signal.is_off_topic and not signal.move.instruction)
+
+
 def choose_act(state: CustomerState, signal: ReplySignal | None, objections: list[HiddenObjection],
                cfg: PolicyConfig, rng: random.Random, just_resolved: bool = False) -> Act:
     """Pick the next act and the reactions said before it. The reactions read the reply (question asked, offer
@@ -155,10 +191,17 @@ def choose_act(state: CustomerState, signal: ReplySignal | None, objections: lis
     accepted = [r.offer for r in reactions if r.kind == "offer" and r.stance == "accept_condition"]
     if any(offer in NEXT_STEP_OFFERS for offer in accepted):
         state.asked_for_next_step = True
-        state.trust = min(1.0, state.trust + 0.05)  # the customer has just agreed to something concrete
+        if not pressed_now(signal):  # the customer has just agreed to something concrete
+            state.trust = min(1.0, state.trust + 0.05)
     elif any(r.kind == "offer" and r.stance == "reject" for r in reactions):
         state.trust = max(0.0, state.trust - 0.02)
     act = _act(state, signal, objections, cfg, rng, just_resolved, reactions)
+    if act.kind == "drop_objection":  # convinced by the reply: no new front against the vendor in use
+        settled = "verify" if signal.move.cost_shown else "ask_numbers"
+        reactions = [r.model_copy(update={"stance": settled}) if r.kind == "cost" and r.stance == "compare" else r
+                     for r in reactions]
+        state.cost_stance = next((r.stance for r in reactions if r.kind == "cost" and r.stance != "repeat"),
+                                 state.cost_stance)
     if act.kind == "end_call":  # a customer who hangs up accepts nothing on the way out
         reactions = [r.model_copy(update={"stance": "reject"}) if r.stance == "accept_condition" else r
                      for r in reactions]
@@ -183,14 +226,16 @@ def _act(state: CustomerState, signal: ReplySignal | None, objections: list[Hidd
     answered = next((r.fact for r in reactions if r.kind == "answer" and r.fact), None)
     accepted_step = any(r.kind == "offer" and r.stance == "accept_condition" and r.offer in NEXT_STEP_OFFERS
                         for r in reactions)
+    pushed = pressed_now(signal)  # pressure alone never wins an agreement or a buying signal
     if signal is not None and state.patience <= 0.0:
         return Act(kind="end_call", reason="patience ran out")
     if off_topic and state.off_topic_run >= cfg.off_topic_limit:
         state.patience = 0.0
         return Act(kind="end_call", reason="patience ran out: the talk kept drifting off topic")
     if signal is not None and state.turn >= cfg.max_turns:
+        # a settled customer takes a next step on the last turn (never because it was pushed to)
         if not state.active and not state.pending and (signal.advances or accepted_step) \
-                and state.trust >= cfg.agree_trust:  # a settled customer takes a next step on the last turn
+                and state.trust >= cfg.agree_trust and not pushed:
             state.next_step_agreed = True
             return Act(kind="agree_next_step", reason="last turn: every concern settled and a next step proposed")
         return Act(kind="end_call", reason="maximum turns reached")
@@ -220,10 +265,14 @@ def _act(state: CustomerState, signal: ReplySignal | None, objections: list[Hidd
             return Act(kind="raise_objection", objection=pending, intensity=objection.severity,
                        reason=f"hidden objection ({objection.trigger})")
     if signal is not None and (signal.advances or accepted_step):
+        if pushed:
+            return Act(kind="stall", reason="pushed to close: pressure is no reason to decide")
         if state.trust >= cfg.agree_trust:
             state.next_step_agreed = True
             return Act(kind="agree_next_step", reason="trust high enough and a next step proposed")
         return Act(kind="stall", reason="next step proposed before trust was earned")
+    if pushed:
+        return Act(kind="stall", reason="pushed to close: pressure is no reason to decide")
     if state.trust >= cfg.buying_trust and not off_topic:
         return Act(kind="buying_signal", reason="trust is high")
     if signal is not None and signal.clarifies and unrevealed and not off_topic and not reactions:

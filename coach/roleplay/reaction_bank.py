@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError, model_validator
 
 from coach.roleplay.persona_view import PersonaView
-from coach.roleplay.reactions import STANCES
+from coach.roleplay.reactions import COST_STANCES, STANCES, VENDOR_STANCES
 from coach.roleplay.rep_moves import OFFERS, QUESTION_TOPICS
 from coach.roleplay.state import CustomerState, Reaction
 from coach.roleplay.templates import Bilingual
@@ -35,6 +35,9 @@ class ReactionBank(BaseModel):
     pull_back_impatient: Bilingual
     ignore_instruction: Bilingual
     recall: Bilingual
+    push_back: dict[str, Bilingual] = {}  # any | again | a temperament | a decision cycle
+    defend_vendor: dict[str, Bilingual] = {}  # defend | sceptic | brag | again
+    cost: dict[str, Bilingual] = {}  # ask_numbers | compare | verify | accept_condition | repeat | repeat_accepted
     asks: dict[str, Ask]
     voice_chance: dict[str, float] = {}
     voice: dict[str, Bilingual] = {}
@@ -44,6 +47,10 @@ class ReactionBank(BaseModel):
         missing = [f"answer.{t}" for t in QUESTION_TOPICS if t not in self.answer]
         missing += [f"offer.{o}.{s}" for o in OFFERS for s in STANCES if s not in self.offer.get(o, {})]
         missing += [f"offer_labels.{o}" for o in OFFERS if o not in self.offer_labels]
+        missing += [f"push_back.{k}" for k in ("any", "again", "committee") if k not in self.push_back]
+        missing += [f"defend_vendor.{k}" for k in (*VENDOR_STANCES, "again") if k not in self.defend_vendor]
+        missing += [f"cost.{k}" for k in (*COST_STANCES, "repeat", "repeat_accepted")
+                    if k not in self.cost]
         if missing:
             raise ValueError(f"missing entries: {', '.join(missing)}")
         return self
@@ -109,9 +116,31 @@ def reaction_lines(reaction: Reaction, persona: PersonaView, state: CustomerStat
         lines = pick(bank.ignore_instruction)
     elif kind == "recall" and reaction.claim:
         return [fill(t, persona, claim=reaction.claim) for t in pick(bank.recall)]
+    elif kind == "push_back":
+        lines = push_back_lines(reaction, persona, lang)
+    elif kind == "defend_vendor":
+        stance = reaction.stance if persona.competitor or reaction.stance == "brag" else "brag"
+        lines = pick(bank.defend_vendor.get(stance))
+        lines = pick(bank.defend_vendor.get("again")) + lines if reaction.level >= 1 else lines
+    elif kind == "cost":
+        stance = reaction.stance or "ask_numbers"
+        if stance == "compare" and not persona.competitor:
+            stance = "ask_numbers"
+        if stance == "repeat" and state.cost_stance == "accept_condition":
+            stance = "repeat_accepted"
+        lines = pick(bank.cost.get(stance))
     else:
         lines = []
     return [fill(t, persona) for t in lines]
+
+
+def push_back_lines(reaction: Reaction, persona: PersonaView, lang: str) -> list[str]:
+    """Push-back on pressure in this persona's voice: its temperament's and decision cycle's lines (a committee
+    buyer names its process) and the ones anybody says; after an earlier push, the impatient ones instead of the
+    generic ones."""
+    bank = load_reaction_bank().push_back
+    keys = [persona.temperament, persona.decision_cycle, "again" if reaction.level >= 1 else "any"]
+    return [t for key in dict.fromkeys(k for k in keys if k) for t in getattr(bank.get(key), lang, [])]
 
 
 def question_lines(persona: PersonaView, covered: set[str]) -> list[str]:

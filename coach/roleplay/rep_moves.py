@@ -1,5 +1,6 @@
 """What a rep reply does, as the simulated customer hears it: which topics it asks about, which offers it makes,
-which concrete promises it states, whether it orders the customer around or drifts into small talk.
+which concrete promises it states, whether it orders the customer around or drifts into small talk, pushes the
+customer to close, runs a vendor down or argues on total cost.
 
 The understanding layer scores how relevant a reply is; this reader names *what* was asked or offered so the
 customer can answer that and nothing else. Cue phrases live in ``coach/data/rep_moves.yaml`` (zh and en).
@@ -8,6 +9,7 @@ customer can answer that and nothing else. Cue phrases live in ``coach/data/rep_
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -39,6 +41,11 @@ class MoveCues(BaseModel):
     instructions: list[str]
     small_talk: list[str]
     business: list[str]
+    pressure: list[str] = []
+    put_downs: list[str] = []
+    rivals: list[str] = []
+    cost: list[str] = []
+    cost_shown: list[str] = []
 
     def compiled(self) -> dict:
         def group(patterns: list[str]) -> re.Pattern:
@@ -50,6 +57,11 @@ class MoveCues(BaseModel):
             "claims_en": [re.compile(p, re.IGNORECASE) for p in self.claims_en],
             "guarantee_claims": group(self.guarantee_claims), "instructions": group(self.instructions),
             "small_talk": group(self.small_talk), "business": group(self.business),
+            "pressure": group(self.pressure) if self.pressure else None,
+            "put_downs": group(self.put_downs) if self.put_downs else None,
+            "rivals": group(self.rivals) if self.rivals else None,
+            "cost": group(self.cost) if self.cost else None,
+            "cost_shown": group(self.cost_shown) if self.cost_shown else None,
         }
 
 
@@ -68,7 +80,8 @@ def cues() -> dict:
 
 @dataclass(frozen=True)
 class RepMove:
-    """One reply, read: topics asked (in order), offers made (in order), promises, instruction, small talk."""
+    """One reply, read: topics asked (in order), offers made (in order), promises, instruction, small talk,
+    pressure to close, sentences that run something down (whose target the persona decides), a cost argument."""
 
     questions: tuple[str, ...] = ()
     offers: tuple[str, ...] = ()
@@ -77,10 +90,15 @@ class RepMove:
     instruction: bool = False
     small_talk: bool = False
     business: bool = False
+    pressure: bool = False
+    put_downs: tuple[str, ...] = ()  # sentences with a put-down word ("... is junk", 「……就是垃圾」), verbatim
+    cost: bool = False  # "over three years the total cost is lower", 「算下来三年总成本更低」
+    cost_shown: bool = False  # ... with its figures, or an offer to work them out (「用您的数据跑一遍试算」)
 
     @property
     def about_the_deal(self) -> bool:
-        return bool(self.questions or self.offers or self.claims or self.mentions or self.business)
+        return bool(self.questions or self.offers or self.claims or self.mentions or self.business
+                    or self.pressure or self.put_downs or self.cost)
 
 
 def _clauses(text: str) -> list[str]:
@@ -117,11 +135,28 @@ def read_move(text: str) -> RepMove:
             if pattern.search(sentence):
                 (questions if asking else mentions).append(topic)
     instruction = bool(c["instructions"].search(text))
+    put_downs = [s for s in sentences(text) or [text] if c["put_downs"] and c["put_downs"].search(s)]
     return RepMove(
         questions=tuple(dict.fromkeys(questions)), offers=tuple(dict.fromkeys(offers)),
         claims=tuple(_claims(text, c)), mentions=tuple(dict.fromkeys(m for m in mentions if m not in offers)),
         instruction=instruction, small_talk=bool(c["small_talk"].search(text)),
-        business=bool(c["business"].search(text)))
+        business=bool(c["business"].search(text)),
+        pressure=bool(c["pressure"] and c["pressure"].search(text)), put_downs=tuple(put_downs),
+        cost=bool(c["cost"] and c["cost"].search(text)),
+        cost_shown=bool(c["cost_shown"] and c["cost"] and c["cost"].search(text) and c["cost_shown"].search(text)))
+
+
+def runs_down(move: RepMove, vendor: str, names_another: Callable[[str], bool] | None = None) -> bool:
+    """The reply runs down ``vendor`` by name, or rivals in general ("the others are junk", 「别家都不行」), which
+    a customer who uses a vendor hears as its own; not a sentence that names another vendor
+    (``names_another``): 「简拓SCRM那种东西」 is about 简拓SCRM."""
+    rivals = cues()["rivals"]
+    for sentence in move.put_downs:
+        if vendor and vendor.lower() in sentence.lower():
+            return True
+        if rivals is not None and rivals.search(sentence) and not (names_another and names_another(sentence)):
+            return True
+    return False
 
 
 def topics_in(text: str) -> set[str]:

@@ -7,15 +7,17 @@ from pydantic import BaseModel, Field
 
 class Reaction(BaseModel):
     """How the customer first responds to what the rep just did, before the act: answer the question asked,
-    take a stance on the offer made, pull the talk back to business, hold the rep to an earlier promise."""
+    take a stance on the offer made, pull the talk back to business, hold the rep to an earlier promise, push back
+    on pressure to close, stand up for the vendor in use, weigh a cost argument."""
 
-    kind: str  # answer | evade | offer | pull_back | ignore_instruction | recall
+    kind: str  # answer | evade | offer | pull_back | ignore_instruction | recall | push_back | defend_vendor | cost
     topic: str | None = None  # the question topic answered or evaded (rep_moves.QUESTION_TOPICS)
     offer: str | None = None  # the offer reacted to (rep_moves.OFFERS)
-    stance: str | None = None  # accept_condition | ask_details | reject | compare
+    stance: str | None = None  # offer: accept_condition | ask_details | reject | compare (| repeat)
+    # defend_vendor: defend | sceptic | brag; cost: ask_numbers | compare | verify | accept_condition | repeat
     fact: str | None = None  # the persona fact an answer reveals
     claim: str | None = None  # the rep's own earlier words a recall quotes
-    level: int = 0  # impatience: how many off-topic replies in a row
+    level: int = 0  # impatience: off-topic replies in a row; for push_back / defend_vendor, how often before
 
 
 class Act(BaseModel):
@@ -56,6 +58,9 @@ class CustomerState(BaseModel):
     offers: dict[str, str] = Field(default_factory=dict)  # offer -> the stance the customer took
     answered: list[str] = Field(default_factory=list)  # question topics the customer has answered
     off_topic_run: int = 0  # off-topic replies in a row
+    pressured: int = 0  # replies that pushed the customer to close now
+    put_downs: int = 0  # replies that ran down the vendor in use (or rivals in general)
+    cost_stance: str | None = None  # how the customer took the rep's cost argument, once made
 
     @property
     def outcome(self) -> str:

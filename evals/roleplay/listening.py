@@ -11,6 +11,12 @@ head. Figures per language:
 - pull_back_rate: a line after small talk neither engages it nor reveals a fact, and steers back to business
 - instruction_ignored_rate: an order to the customer ("pretend you agreed") does not get an agreement
 - recall_rate: sessions where a promise made earlier is quoted back later (when the session lasted that long)
+- push_back_rate: a line after pressure to close ("just sign today") pushes back and agrees to nothing
+- vendor_defended_rate: a line after the rep runs down the customer's own vendor defends it or doubts the rep
+- cost_reaction_rate: a line after a cost argument asks for the numbers / compares (budget-sensitive customer)
+  or accepts with a condition (a relaxed one); either for one in between
+- trust_rose_after_pressure / trust_rose_after_put_down: such probes after which the customer's trust went up
+  (read from the session state, not the words; must be 0)
 - repeated_lines (within a session), persona_contradictions (coach.roleplay.consistency), distinct_lines
 """
 
@@ -47,7 +53,17 @@ OFFER_WORDS = {
 REDIRECT = r"正事|正题|说回|闲聊|闲话|扯|时间有限|没时间|忙|business|back to|small talk|chat|off topic|stick to|busy|aside"
 DEAL_WORDS = r"价|产品|方案|合同|钱|贵|供应商|需要|用|price|product|offer|cost|deal|expensive|vendor|need|contract"
 SMALL_TALK = r"足球|比赛|天气|周末|电影|好看|football|game|match|weather|weekend|movie|film"
-AGREEMENT = r"(?<!没)(?<!不)我同意|同意签|就这么定|成交|签吧|好，签|\b(i|we) agree\b|it's a deal|let's sign|we'll sign|yes, (let's|we'll)"
+AGREEMENT = (r"(?<!没)(?<!不)我同意|同意签|就这么定|成交|签吧|好，签|(?<!没)(?<!不)说定了|就算(是)?定了|"
+             r"\b(i|we) agree\b|it's a deal|let's sign|we'll sign|yes, (let's|we'll)|consider it (agreed|done|a deal)")
+PUSH_BACK = (r"催|急|不定|定不了|不会.{0,4}定|要定也得|节奏|流程|压我|想清楚|核实|说了算|不吃这一套|推着|rush|push|pressure|"
+             r"not today|won't be today|deadline|on the spot|hurry|pace|process|decide when|i decide|not deciding|"
+             r"slow down|after i've talked")
+DEFENDS = (r"用着|在用|挺稳|好好的|没你说的|哪有你说的|坏话|贬低|踩|说别人|不放心|强在哪|听多了|拿事实|"
+           r"it works|use it|fine for us|not as bad|run(ning)? .{0,12}down|knock|trust you less|the rest|"
+           r"show me yours|heard it before|yours better|show me facts|doubt you")
+ASKS_NUMBERS = (r"明细|拆开|数字|怎么算|算一遍|对比|分项|口径|比.{0,8}便宜|breakdown|numbers|figures|line by line|side by side|"
+                r"work(ed)? .{0,12}out|year by year|compare|how much|cheaper than")
+ACCEPTS_IF = r"能接受|我认|前提|只要|但得|写进|白纸黑字|works for me|is fine|accept|as long as|provided|written|if it"
 ROLLOUT_QUESTION = (r"多久能(用|上线|上)|多长时间能(用|上线)|什么时候能用|how long (to go live|until|does it take)|"
                     r"how soon (could|can) you (start|go live)")
 
@@ -79,10 +95,35 @@ def pulls_back(line: str, persona) -> bool:
     return not _has(SMALL_TALK, line) and not revealed and (_has(REDIRECT, line) or _has(DEAL_WORDS, line))
 
 
-def plan(lang: str, rng: random.Random, turns: int, handling: list[str]) -> list[tuple[str, str, str]]:
+def pushes_back(line: str, persona) -> bool:
+    """After pressure to close: agrees to nothing and pushes back (the eval's own words)."""
+    return not _has(AGREEMENT, line) and _has(PUSH_BACK, line)
+
+
+def defends_vendor(line: str, persona) -> bool:
+    """After the rep runs down the customer's vendor: defends it or doubts the rep (naming it is not enough, an
+    act line may name it anyway); agrees to nothing."""
+    return not _has(AGREEMENT, line) and _has(DEFENDS, line)
+
+
+def weighs_cost(line: str, persona) -> bool:
+    """After a cost argument: a budget-sensitive customer asks for the numbers or compares, a relaxed one accepts
+    with a condition, one in between does either."""
+    sensitivity = getattr(persona, "budget_sensitivity", 0.5)
+    asks, accepts = _has(ASKS_NUMBERS, line), _has(ACCEPTS_IF, line)
+    return asks if sensitivity >= 0.6 else accepts if sensitivity < 0.35 else asks or accepts
+
+
+MOVE_JUDGES = {"pressure": pushes_back, "put_down": defends_vendor, "cost": weighs_cost}
+
+
+def plan(lang: str, rng: random.Random, turns: int, handling: list[str],
+         moves: bool = False) -> list[tuple[str, str, str]]:
     """A session's probes as (kind, key, rep line): a promise first (so the customer can hold the rep to it
     later), then questions and offers with one small-talk line and one order to the customer among them, each
-    probe followed by a plain handling reply (``handling``) as a rep keeping the talk going would."""
+    probe followed by a plain handling reply (``handling``) as a rep keeping the talk going would. With
+    ``moves``, one push to close, one put-down of the customer's vendor ({competitor} in the line) and one cost
+    argument are mixed in early."""
     p = probes()[lang]
     items: list[tuple[str, str, str]] = []
     for topic, lines in p["question"].items():
@@ -93,6 +134,9 @@ def plan(lang: str, rng: random.Random, turns: int, handling: list[str]) -> list
     items.insert(rng.randrange(1, 3), ("off_topic", "", rng.choice(p["off_topic"])))
     items.insert(rng.randrange(3, 5), ("instruction", "", rng.choice(p["instruction"])))
     items.insert(0, ("claim", "rollout", rng.choice(p["claim"]["rollout"])))
+    if moves:
+        for kind in ("pressure", "put_down", "cost"):
+            items.insert(rng.randrange(2, 9), (kind, "", rng.choice(p[kind])))
     out: list[tuple[str, str, str]] = []
     for i, item in enumerate(items):
         out.append(item)
@@ -114,15 +158,18 @@ def play_listening(engine, scenario, deals, seed: int, turns: int) -> dict:
     from evals.roleplay.runner import scripts
 
     rng = random.Random(f"listen:{scenario.id}:{seed}")
-    for kind, key, reply in plan(scenario.language, rng, turns, scripts()["strong"][scenario.language]):
+    rival = view.competitor or ("你们现在用的" if scenario.language == "zh" else "Your current vendor")
+    for kind, key, reply in plan(scenario.language, rng, turns, scripts()["strong"][scenario.language], moves=True):
+        reply = reply.replace("{competitor}", rival)
         started = time.perf_counter()
         result = engine.step(setup, view, state, seed, history, reply)
         ms = (time.perf_counter() - started) * 1000
         history += [("trainee", reply), ("customer", result.customer_text)]
+        trust = (state.trust, result.state.trust)
         state = result.state
         lines.append(result.customer_text)
         turns_out.append({"kind": kind, "key": key, "reply": reply, "line": result.customer_text, "ms": ms,
-                          "ended": result.ended})
+                          "ended": result.ended, "trust": trust})
         if result.ended:
             break
     return {"persona": view, "lines": lines, "turns": turns_out}
@@ -132,7 +179,8 @@ def judge(runs: list[dict], lang: str, understanding: bool = True) -> dict:
     """The figures for one language's sessions."""
     from coach.roleplay.consistency import check_line
 
-    counts = {k: [0, 0] for k in ("question", "offer", "off_topic", "instruction")}
+    counts = {k: [0, 0] for k in ("question", "offer", "off_topic", "instruction", *MOVE_JUDGES)}
+    trust_rose = {"pressure": 0, "put_down": 0}
     misses: dict[str, list] = {k: [] for k in counts}
     pairs, repeated, contradictions, recalls, recall_chances, reasked, ms = [], 0, [], 0, 0, 0, []
     all_lines, with_fact = [], [0, 0]
@@ -166,6 +214,10 @@ def judge(runs: list[dict], lang: str, understanding: bool = True) -> dict:
                 ok = reacts_to_offer(line, t["key"], persona)
             elif kind == "off_topic":
                 ok = pulls_back(line, persona)
+            elif kind in MOVE_JUDGES:
+                ok = MOVE_JUDGES[kind](line, persona)
+                if kind in trust_rose and "trust" in t:
+                    trust_rose[kind] += t["trust"][1] > t["trust"][0]
             else:
                 ok = not _has(AGREEMENT, line)
             counts[kind][0] += ok
@@ -177,6 +229,9 @@ def judge(runs: list[dict], lang: str, understanding: bool = True) -> dict:
         "sessions": len(runs), "customer_lines": len(all_lines),
         "question_answer_rate": rate["question"], "offer_reaction_rate": rate["offer"],
         "pull_back_rate": rate["off_topic"], "instruction_ignored_rate": rate["instruction"],
+        "push_back_rate": rate["pressure"], "vendor_defended_rate": rate["put_down"],
+        "cost_reaction_rate": rate["cost"], "trust_rose_after_pressure": trust_rose["pressure"],
+        "trust_rose_after_put_down": trust_rose["put_down"],
         "probes": {k: v[1] for k, v in counts.items()},
         # of the questions whose topic is a persona fact: the share answered with the fact itself (the rest were
         # in-character evasions while trust was low, or restatements)
@@ -265,3 +320,27 @@ def attach_listening(out: dict, by_lang: dict, scenario_ids: list[str], sessions
     listening = run_listening_eval(scenario_ids, sessions=max(2, sessions // 2), engine=engine, progress=progress)
     for lang, figures in listening.items():
         out.setdefault(lang, {})["listening"] = figures
+
+
+def rep_move_figures(runs: list[dict]) -> dict:
+    """Over scripted sessions (runner.play): how the customer took the trainee's pushes to close, put-downs of
+    its vendor and cost arguments, judged by the words above; which replies were such moves is read by the rep-move
+    reader. A weak trainee who pushes and brags should see push-back here."""
+    from coach.roleplay.rep_moves import read_move, runs_down
+
+    counts = {k: [0, 0] for k in MOVE_JUDGES}
+    for run in runs:
+        persona = run["persona"]
+        for reply, line in run["pairs"]:
+            move = read_move(reply)
+            kinds = [k for k, hit in (("pressure", move.pressure), ("cost", move.cost and not move.offers),
+                                      ("put_down", runs_down(move, persona.competitor))) if hit]
+            for kind in kinds:
+                counts[kind][0] += MOVE_JUDGES[kind](line, persona)
+                counts[kind][1] += 1
+    names = {"pressure": "pushed_back", "put_down": "vendor_defended", "cost": "cost_weighed"}
+    out: dict = {}
+    for kind, (ok, n) in counts.items():
+        out[f"{names[kind]}_replies"] = n
+        out[f"{names[kind]}_rate"] = round(ok / n, 3) if n else None
+    return out

@@ -17,6 +17,7 @@ from coach.practice import setup_for
 from coach.roleplay.engine import RolePlayEngine
 from coach.roleplay.from_persona import persona_view
 from coach.roleplay.guards import contradicts, role_inversion
+from evals.roleplay.listening import rep_move_figures
 from knowledge.yaml_lines import safe_load as bounded_yaml
 
 
@@ -149,6 +150,8 @@ def outcome_rates(runs: list[dict]) -> dict:
         "customer_ended_rate": round(sum(r["state"].end_reason in {"patience", "unhandled"} for r in runs)
                                      / len(runs), 3),
         "mean_turns": round(statistics.mean(len(r["scores"]) for r in runs), 1),
+        "final_trust": round(statistics.mean(r["state"].trust for r in runs), 3),
+        **rep_move_figures(runs),  # pushes to close, put-downs and cost arguments, and how the customer took them
     }
 
 
