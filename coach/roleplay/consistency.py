@@ -38,6 +38,9 @@ class _Lexicon(BaseModel):
     headcount: dict[str, tuple[int, int]]
 
 
+FOUND_CACHE_SIZE = 20_000  # a 100k-deal vocabulary makes one scan ~35 µs; a role-play turn checks ~100 lines
+
+
 @dataclass
 class Catalogue:
     """Vocabulary the check compares against: role titles, products by industry, competitor names."""
@@ -49,6 +52,7 @@ class Catalogue:
     headcount: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     _patterns: dict = field(default_factory=dict)
+    _found: dict = field(default_factory=dict)  # (vocabulary, text) → terms: candidate lines recur turn after turn
 
     def add_deals(self, deals: Iterable) -> None:
         for deal in deals:
@@ -56,11 +60,22 @@ class Catalogue:
             self.products[deal.industry].update(p for p in deal.products if len(p) >= 3)
             self.competitors.update(c for c in deal.competitors if c)
         self._patterns.clear()
+        self._found.clear()
 
     def found(self, kind: str, text: str, segment: str = "") -> list[str]:
         """Terms of one vocabulary (roles, products, competitors, organisation:<segment>) that ``text`` names,
         longest first; one compiled alternation per vocabulary keeps a check to a few regex passes."""
         key = f"{kind}:{segment}" if kind == "organisation" else kind
+        hit = self._found.get((key, text))
+        if hit is not None:
+            return list(hit)
+        if len(self._found) >= FOUND_CACHE_SIZE:
+            self._found.clear()
+        terms = self._scan(key, kind, text, segment)
+        self._found[(key, text)] = tuple(terms)
+        return terms
+
+    def _scan(self, key: str, kind: str, text: str, segment: str) -> list[str]:
         if key not in self._patterns:
             terms = self._terms(kind, segment)
             alternatives = [re.escape(t) if _CJK.search(t) else rf"(?<![A-Za-z]){re.escape(t)}(?![A-Za-z])"

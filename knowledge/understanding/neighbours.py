@@ -14,26 +14,34 @@ import numpy as np
 
 
 def neighbour_vote(bank: np.ndarray, labels: np.ndarray, queries: np.ndarray, classes: int, k: int,
-                   temperature: float, smoothing: float, exclude_self: bool = False) -> np.ndarray:
+                   temperature: float, smoothing: float, exclude_self: bool = False,
+                   near: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """(n, classes) probabilities: softmax(similarity / temperature)-weighted counts of the k nearest labels,
     smoothed towards uniform by ``smoothing`` pseudo-votes (so one far neighbour is not certainty).
 
     ``exclude_self`` is for leave-one-out on the bank itself (queries are the bank, row i is not its own
-    neighbour)."""
+    neighbour). ``near`` is a ``nearest_rows`` result already found for these queries (two votes over one
+    bank with other labels share it)."""
     n = len(queries)
     out = np.zeros((n, classes), dtype=np.float64)
     if n == 0 or len(bank) == 0:
         return out + 1.0 / classes
+    idx, sims = near if near is not None else nearest_rows(bank, queries, k, exclude_self)
+    k = idx.shape[1]
+    weights = np.exp((sims - sims.max(axis=1, keepdims=True)) / temperature)
+    rows = np.repeat(np.arange(n), k)
+    np.add.at(out, (rows, labels[idx].ravel()), weights.ravel())
+    return (out + smoothing / classes) / (out.sum(axis=1, keepdims=True) + smoothing)
+
+
+def nearest_rows(bank: np.ndarray, queries: np.ndarray, k: int, exclude_self: bool = False):
+    """(indices, similarities) of the k most similar bank rows per query, in no particular order."""
     k = min(k, len(bank) - int(exclude_self))
     sims = queries @ bank.T
     if exclude_self:
         np.fill_diagonal(sims, -np.inf)
     idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    near = np.take_along_axis(sims, idx, axis=1)
-    weights = np.exp((near - near.max(axis=1, keepdims=True)) / temperature)
-    rows = np.repeat(np.arange(n), k)
-    np.add.at(out, (rows, labels[idx].ravel()), weights.ravel())
-    return (out + smoothing / classes) / (out.sum(axis=1, keepdims=True) + smoothing)
+    return idx, np.take_along_axis(sims, idx, axis=1)
 
 
 @dataclass(frozen=True)
@@ -83,14 +91,19 @@ class PairVote:
         return np.hstack([np.sqrt(self.customer_share) * customer_vectors,
                           np.sqrt(1.0 - self.customer_share) * reply_vectors]).astype(np.float32)
 
+    def nearest(self, bank: np.ndarray, customer_vectors: np.ndarray, reply_vectors: np.ndarray):
+        """The k nearest bank pairs per (customer, reply): what ``blend`` votes with (shareable by another vote
+        over the same bank with the same ``customer_share`` and ``k``)."""
+        return nearest_rows(bank, self.stack(customer_vectors, reply_vectors), self.k)
+
     def blend(self, head: np.ndarray, bank: np.ndarray, labels: np.ndarray, customer_vectors: np.ndarray,
-              reply_vectors: np.ndarray) -> np.ndarray:
+              reply_vectors: np.ndarray, near: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """The head's P(label) per pair, blended with the neighbours' vote.
 
         With ``raise_only`` the blend never lowers the head's reading: a string of playbook words lies next to
         good replies that use the same words, and their vote must not clear what the head caught."""
         vote = neighbour_vote(bank, labels.astype(int), self.stack(customer_vectors, reply_vectors), 2, self.k,
-                              self.temperature, self.smoothing)[:, 1]
+                              self.temperature, self.smoothing, near=near)[:, 1]
         blended = self.weight * head + (1.0 - self.weight) * vote
         return np.maximum(head, blended) if self.raise_only else blended
 
