@@ -121,10 +121,16 @@ class OfflineRealizer(Realizer):
         return unasked or lines
 
     def lead_parts(self, request: RealizeRequest) -> list[list[str]]:
-        """One list of wordings per reaction, each consistent with the persona."""
+        """One list of wordings per reaction, each consistent with the persona. Two offers the rep repeats get one
+        "heard that" (a customer says it once, not once per offer)."""
         persona, state = request.persona, request.state
         parts = []
+        repeats = 0
         for reaction in request.act.reactions:
+            if reaction.kind == "offer" and reaction.stance == "repeat":
+                repeats += 1
+                if repeats > 1:
+                    continue
             lines = [line for line in reaction_lines(reaction, persona, state) if not check_line(line, persona)]
             if lines:
                 parts.append(lines)
