@@ -6,31 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from shop_session import SHOPS, say, start
 
 pytestmark = pytest.mark.slow
-
-SHOPS = {"zh": "zh-fmcg-shop-owner", "en": "en-shop-price"}
-
-
-def start(lang, seed):
-    from coach.practice import setup_for
-    from coach.roleplay.factory import default_engine
-    from coach.roleplay.from_persona import persona_view
-    from personas import load_pool_deals, synthesize_persona
-    from scenarios import get_scenario
-
-    scenario = get_scenario(SHOPS[lang])
-    persona = synthesize_persona(scenario, load_pool_deals(scenario.pool), seed)
-    view = persona_view(persona)
-    engine, setup = default_engine(), setup_for(scenario, persona)
-    state, _, text = engine.open(setup, view, seed)
-    return engine, setup, view, state, [("customer", text)]
-
-
-def say(engine, setup, view, state, history, reply, seed):
-    result = engine.step(setup, view, state, seed, history, reply)
-    history += [("trainee", reply), ("customer", result.customer_text)]
-    return result
 
 
 @pytest.mark.parametrize("lang,reply", [("zh", "昨晚的足球比赛您看了吗？"), ("en", "Did you watch the football last night?")])

@@ -7,30 +7,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from shop_session import SHOPS, start
 
 pytestmark = pytest.mark.slow
 
-SHOPS = {"zh": "zh-fmcg-shop-owner", "en": "en-shop-price"}
 PRESSURE = {"zh": "您就赶紧定了吧，今天不定就没这个价了。", "en": "Just sign today; the offer ends Friday."}
 PUT_DOWN = {"zh": "{competitor}那种东西就是垃圾。", "en": "{competitor} is junk."}
 COST = {"zh": "算下来三年总成本比您现在还低。", "en": "Over three years the total cost is lower than what you pay now."}
 PUSH_BACK = (r"催|急|不定|定不了|节奏|流程|想清楚|核实|说了算|不吃这一套|推着|rush|push|pressure|not today|on the spot|"
              r"pace|process|decide when|not deciding|closer I look|burned|I decide")
-
-
-def start(lang, seed):
-    from coach.practice import setup_for
-    from coach.roleplay.factory import default_engine
-    from coach.roleplay.from_persona import persona_view
-    from personas import load_pool_deals, synthesize_persona
-    from scenarios import get_scenario
-
-    scenario = get_scenario(SHOPS[lang])
-    persona = synthesize_persona(scenario, load_pool_deals(scenario.pool), seed)
-    view = persona_view(persona)
-    engine, setup = default_engine(), setup_for(scenario, persona)
-    state, _, text = engine.open(setup, view, seed)
-    return engine, setup, view, state, [("customer", text)]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
