@@ -25,7 +25,9 @@ def test_the_eval_reports_llm_listening_before_and_after_the_guards(lang, monkey
     engine = RolePlayEngine(grade=fake_grade)  # the offline customer: the LLM figures come from the fake server
     run = play(engine, spec, load_pool_deals(spec.pool), 0, scripts()["weak"][lang], 2)
     monkeypatch.setattr(realizers, "SCRIPTED_SLIP", 0.6)  # a model that ignores the rep more often than not
-    monkeypatch.setattr(realizers, "SCRIPTED_SESSIONS", 2)
+    # 4 sessions (about 11 question probes per language): with 2 (6 probes) one path-dependent miss the guards
+    # let through (「别光说好听的」 after a budget question) hid their effect
+    monkeypatch.setattr(realizers, "SCRIPTED_SESSIONS", 4)
     out: dict = {}
     attach_realizers(out, {lang: {"strong": [run], "weak": []}}, engine, [spec.id], 2, 2, [])
     listening = out["realizers"]["llm_scripted"]["listening"]
@@ -75,7 +77,7 @@ def test_a_configured_llm_gets_its_own_listening_figures(fake_openai, lang, monk
     engine = RolePlayEngine(grade=fake_grade, realizer=LLMRealizer())
     run = play(engine, spec, load_pool_deals(spec.pool), 0, scripts()["weak"][lang], 2)
     out: dict = {}
-    attach_realizers(out, {lang: {"strong": [run], "weak": []}}, engine, [spec.id], 4, 2, [])
+    attach_realizers(out, {lang: {"strong": [run], "weak": []}}, engine, [spec.id], 8, 2, [])  # 4 listening sessions
     listening = out["realizers"]["llm"]["listening"]
     before, after = listening["before_guards"][lang], listening["after_guards"][lang]
     assert after["question_answer_rate"] > before["question_answer_rate"]

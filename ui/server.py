@@ -10,7 +10,11 @@ from __future__ import annotations
 import gradio as gr
 
 
-def build_asgi(services=None):
+def build_asgi(services=None, warm_up: bool = False):
+    """The whole app. With ``warm_up`` its start-up hook warms the model and the index on a background thread
+    (ui/server_warm_up.py); the WarmUp is ``app.state.warm_up`` once the server has started."""
+    from contextlib import asynccontextmanager
+
     from fastapi import FastAPI
 
     from ui.app import CSS, create_app
@@ -18,7 +22,16 @@ def build_asgi(services=None):
     from ui.services import Services
 
     services = services or Services()
-    api = FastAPI(title="AI Sales Coach")
+
+    @asynccontextmanager
+    async def lifespan(app):
+        if warm_up:
+            from ui.server_warm_up import WarmUp
+
+            app.state.warm_up = WarmUp(services).start()
+        yield
+
+    api = FastAPI(title="AI Sales Coach", lifespan=lifespan)
     from ui.session_guard import SessionBinding
 
     api.add_middleware(SessionBinding)  # a Gradio session hash works only from its own browser (inside the cap)
@@ -62,4 +75,4 @@ def run_server(host: str = "127.0.0.1", port: int = 7860) -> None:
     serve_privately()  # umask 077: every file the server writes (uploads, exports, caches) is owner-only
     initialise(progress=False)
     print(f"AI Sales Coach on http://{host}:{port}  (Ctrl+C to stop)", flush=True)
-    uvicorn.Server(uvicorn_config(build_asgi(), host, port)).run()
+    uvicorn.Server(uvicorn_config(build_asgi(warm_up=True), host, port)).run()

@@ -1,7 +1,8 @@
 """Checks on an LLM customer's line before it is kept: did it start selling, break character or leak hidden
 persona fields, contradict a fact, parrot the rep, repeat itself, leak template tokens, or switch language?
-And did it listen (``unheard``): answer or evade the question the rep asked, pull back from small talk, and
-not obey an order to agree, as the policy's reactions to the rep's move (``act.reactions``) ask?
+And did it listen (``unheard``): answer or evade the question the rep asked, pull back from small talk, not
+obey an order to agree, and not give in to pressure to close, as the policy's reactions to the rep's move
+(``act.reactions``) ask?
 
 Each check returns a ``Problem`` with a code; ``describe`` words it in the session's language. These are the
 realizer's guards: the role-play eval judges lines with an independent reader (evals/roleplay/judge.py).
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 from coach.roleplay.amounts import amounts, same_amount
 from coach.roleplay.llm_listening import fact_value, question_text, topic_label
 from coach.roleplay.persona_view import PersonaView
-from coach.roleplay.rep_moves import cues, read_move, topics_in
+from coach.roleplay.rep_moves import read_move, topics_in
 from coach.roleplay.state import Act
 from knowledge.understanding.features import sentences
 
@@ -76,6 +77,7 @@ REASONS = {
     "unanswered": ("没有回应销售问的{zh}", "does not respond to the rep's question about {en}"),
     "small_talk": ("接了销售的闲聊，没有把话题拉回正事", "follows the rep's small talk instead of getting back to business"),
     "obeyed": ("照销售的指令答应了", "obeys the rep's order to agree"),
+    "pressured": ("被销售一催就答应了（或表现出要买）", "gives in to the rep's pressure to close (agrees or shows a buying signal)"),
 }
 
 
@@ -209,10 +211,10 @@ def _content_words(text: str) -> set[str]:
 
 
 def engages_small_talk(text: str, rep_line: str, lang: str) -> bool:
-    """The line follows the rep's small talk: it has the rep-move reader's small-talk cues, takes up the
+    """The line follows the rep's small talk: the rep-move reader reads it as small talk, it takes up the
     rep's own words, or the understanding layer reads it, or one of its sentences that says nothing of the
     deal, as pleasant chat."""
-    if cues()["small_talk"].search(text) or _content_words(text) & _content_words(rep_line):
+    if read_move(text).small_talk or _content_words(text) & _content_words(rep_line):
         return True
     # the whole line, then sentence by sentence at a higher bar ("What a game! I'm still unsure." chats along
     # first; a lone "Go on." is mildly pleasant too, so one sentence must read as clearly pleased)
@@ -233,7 +235,8 @@ def agrees(text: str, lang: str) -> bool:
 
 def unheard(text: str, act: Act, persona: PersonaView, rep_line: str) -> Problem | None:
     """The line ignores the rep's move as the policy read it: a question neither answered nor evaded, small
-    talk followed instead of pulled back, an order to agree obeyed."""
+    talk followed instead of pulled back, an order to agree obeyed, a yes (or a buying signal) right after a
+    push to close: the policy never lets pressure win one, so the words must not either."""
     lang = "en" if persona.lang == "en" else "zh"
     for reaction in act.reactions:
         if reaction.kind in {"answer", "evade"} and reaction.topic \
@@ -244,6 +247,8 @@ def unheard(text: str, act: Act, persona: PersonaView, rep_line: str) -> Problem
             return Problem(code="small_talk")
         if reaction.kind == "ignore_instruction" and act.kind not in AGREEING_ACTS and agrees(text, lang):
             return Problem(code="obeyed")
+        if reaction.kind == "push_back" and act.kind not in AGREEING_ACTS and agrees(text, lang):
+            return Problem(code="pressured")
     return None
 
 

@@ -3,7 +3,8 @@
 The move is not read here: the rep-move reader (``rep_moves.read_move``) and the reaction planner
 (``reactions.react``, called by the policy) already put their verdict on the act as ``act.reactions``: which
 question to answer (with the fact, when trust allows) or evade, the stance on an offer, a pull-back after
-small talk, an order to ignore, a promise to recall. This module words those reactions for the prompt
+small talk, an order to ignore, a promise to recall, a push-back on pressure to close, how a put-down of a vendor
+lands, the stance on a cost argument. This module words those reactions for the prompt
 (``coach/data/llm_listening.yaml``), quotes the rep's own question, and lists the rep's earlier promises.
 A hidden fact reaches the prompt only in an ``answer`` reaction, which the policy grants by trust.
 """
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ValidationError, model_validator
 
 from coach.roleplay.persona_view import PersonaView
 from coach.roleplay.reaction_bank import load_reaction_bank
-from coach.roleplay.reactions import STANCES
+from coach.roleplay.reactions import COST_STANCES, STANCES, VENDOR_STANCES
 from coach.roleplay.rep_moves import QUESTION_TOPICS, cues, read_move
 from coach.roleplay.state import Act, CustomerState
 from knowledge.understanding.features import sentences
@@ -26,6 +27,7 @@ from knowledge.yaml_lines import safe_load as bounded_yaml
 
 MAX_QUOTE = 80  # characters of the rep's question quoted in the prompt
 MAX_PROMISES = 3  # earlier promises listed, newest last
+DECISION_CYCLES = ("committee", "standard", "fast")
 
 
 class Words(BaseModel):
@@ -51,11 +53,21 @@ class MoveTexts(BaseModel):
     recall: Words
     promises: Words
     topics: dict[str, Words]
+    push_back: Words
+    push_back_again: Words
+    push_back_why: dict[str, Words]
+    defend_vendor: dict[str, Words]
+    cost: Words
+    cost_stances: dict[str, Words]
 
     @model_validator(mode="after")
     def _complete(self):
         missing = [f"stances.{s}" for s in (*STANCES, "repeat") if s not in self.stances]
         missing += [f"topics.{t}" for t in QUESTION_TOPICS if t not in self.topics]
+        missing += [f"push_back_why.{c}" for c in DECISION_CYCLES if c not in self.push_back_why]
+        missing += [f"defend_vendor.{v}" for v in (*VENDOR_STANCES, "again") if v not in self.defend_vendor]
+        missing += [f"cost_stances.{c}" for c in (*COST_STANCES, "repeat", "repeat_accepted")
+                    if c not in self.cost_stances]
         if missing:
             raise ValueError(f"missing entries: {', '.join(missing)}")
         return self
@@ -98,7 +110,7 @@ def question_text(rep_line: str, topic: str) -> str:
     return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "…"
 
 
-def _item(reaction, persona: PersonaView, rep_line: str) -> str:
+def _item(reaction, persona: PersonaView, rep_line: str, state: CustomerState) -> str:
     texts, lang = move_texts(), _lang(persona)
     kind = reaction.kind
     if kind in {"answer", "evade"} and reaction.topic:
@@ -121,7 +133,50 @@ def _item(reaction, persona: PersonaView, rep_line: str) -> str:
         return texts.ignore_instruction.get(lang)
     if kind == "recall" and reaction.claim:
         return texts.recall.get(lang).format(claim=reaction.claim)
+    if kind == "push_back":
+        return push_back_text(reaction, persona)
+    if kind == "defend_vendor":
+        return vendor_text(reaction, persona)
+    if kind == "cost":
+        return cost_text(reaction, persona, state)
     return ""
+
+
+def push_back_text(reaction, persona: PersonaView) -> str:
+    """Push back on pressure to close, for this persona's decision cycle (a committee names its process);
+    more bluntly after an earlier push. Never a yes, never a buying signal."""
+    texts, lang = move_texts(), _lang(persona)
+    cycle = persona.decision_cycle if persona.decision_cycle in DECISION_CYCLES else "standard"
+    boss = persona.decision_maker or ("老板" if lang == "zh" else "boss")
+    chain = ("、" if lang == "zh" else ", ").join(persona.decision_chain) or boss
+    why = texts.push_back_why[cycle].get(lang).format(chain=chain, decision_maker=boss)
+    return (texts.push_back_again if reaction.level >= 1 else texts.push_back).get(lang).format(why=why)
+
+
+def vendor_text(reaction, persona: PersonaView) -> str:
+    """How a put-down lands: defend the vendor in use (happy with it), doubt the rep (not happy, or a vendor
+    being evaluated), hear bragging (no vendor); as the offline customer, "brag" when the persona names none."""
+    texts, lang = move_texts(), _lang(persona)
+    stance = reaction.stance if reaction.stance in VENDOR_STANCES else "brag"
+    if not persona.competitor and stance != "brag":
+        stance = "brag"
+    line = texts.defend_vendor[stance].get(lang).format(competitor=persona.competitor)
+    if reaction.level >= 1:
+        line += ("" if lang == "zh" else " ") + texts.defend_vendor["again"].get(lang)
+    return line
+
+
+def cost_text(reaction, persona: PersonaView, state: CustomerState) -> str:
+    """The stance on a cost argument: ask for (or check) the numbers, compare with the vendor in use, accept
+    with a condition; made again, still waiting for the figures (or already accepted)."""
+    texts, lang = move_texts(), _lang(persona)
+    stance = reaction.stance or "ask_numbers"
+    if stance == "compare" and not persona.competitor:
+        stance = "ask_numbers"
+    if stance == "repeat" and state.cost_stance == "accept_condition":
+        stance = "repeat_accepted"
+    words = texts.cost_stances.get(stance) or texts.cost_stances["ask_numbers"]
+    return texts.cost.get(lang).format(stance=words.get(lang).format(competitor=persona.competitor))
 
 
 def move_brief(act: Act, persona: PersonaView, state: CustomerState, rep_line: str) -> str:
@@ -130,7 +185,7 @@ def move_brief(act: Act, persona: PersonaView, state: CustomerState, rep_line: s
     One line per reaction the policy planned, then the rep's earlier promises (not this turn's) that the
     customer may hold the rep to."""
     texts, lang = move_texts(), _lang(persona)
-    items = [line for reaction in act.reactions if (line := _item(reaction, persona, rep_line))]
+    items = [line for reaction in act.reactions if (line := _item(reaction, persona, rep_line, state))]
     fresh = set(read_move(rep_line).claims) if rep_line else set()
     recalled = {r.claim for r in act.reactions if r.kind == "recall"}
     earlier = [c for c in state.claims if c not in fresh and c not in recalled][-MAX_PROMISES:]

@@ -3,7 +3,11 @@ which concrete promises it states, whether it orders the customer around or drif
 customer to close, runs a vendor down or argues on total cost.
 
 The understanding layer scores how relevant a reply is; this reader names *what* was asked or offered so the
-customer can answer that and nothing else. Cue phrases live in ``coach/data/rep_moves.yaml`` (zh and en).
+customer can answer that and nothing else. Each move is decided by a learned head (``knowledge.understanding.moves``,
+trained by ``coach train`` on ``evals/understanding/moves_data``): "预算的事您不用担心" names the budget without
+asking about it, "we don't do trials" offers none. The cue phrases in ``coach/data/rep_moves.yaml`` (zh and en)
+are the head's input features and the evidence it keeps (which sentence ran a vendor down, which topics a line
+names); concrete promises are still extracted by them verbatim.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge.understanding.features import is_question, sentences
+from knowledge.understanding.features import SURFACE_NAMES, is_question, sentences, surface
 
 QUESTION_TOPICS = ("budget", "timeline", "decision", "vendor", "pain", "volume")
 OFFERS = ("trial", "discount", "case_study", "references", "visit", "guarantee", "contract")
@@ -46,6 +50,8 @@ class MoveCues(BaseModel):
     rivals: list[str] = []
     cost: list[str] = []
     cost_shown: list[str] = []
+    no_rush: list[str] = []  # features only (the learned head reads them; they decide nothing alone)
+    refusals: list[str] = []
 
     def compiled(self) -> dict:
         def group(patterns: list[str]) -> re.Pattern:
@@ -62,6 +68,8 @@ class MoveCues(BaseModel):
             "rivals": group(self.rivals) if self.rivals else None,
             "cost": group(self.cost) if self.cost else None,
             "cost_shown": group(self.cost_shown) if self.cost_shown else None,
+            "no_rush": group(self.no_rush) if self.no_rush else None,
+            "refusals": group(self.refusals) if self.refusals else None,
         }
 
 
@@ -115,8 +123,9 @@ def _claims(text: str, c: dict) -> list[str]:
     return out
 
 
-def read_move(text: str) -> RepMove:
-    """Read one rep reply (either language). Pure and cheap: a handful of regular expressions."""
+def read_cues(text: str) -> RepMove:
+    """The reply as the cue phrases alone read it: the learned head's input features and its evidence, never the
+    decision ("预算的事您不用担心" has the budget cue and asks nothing)."""
     c = cues()
     text = (text or "").strip()
     if not text:
@@ -144,6 +153,78 @@ def read_move(text: str) -> RepMove:
         pressure=bool(c["pressure"] and c["pressure"].search(text)), put_downs=tuple(put_downs),
         cost=bool(c["cost"] and c["cost"].search(text)),
         cost_shown=bool(c["cost_shown"] and c["cost"] and c["cost"].search(text) and c["cost_shown"].search(text)))
+
+
+CUE_FEATURES: tuple[str, ...] = (
+    *(f"ask:{t}" for t in QUESTION_TOPICS), *(f"word:{t}" for t in QUESTION_TOPICS),
+    *(f"offer:{o}" for o in OFFERS), *(f"word:{o}" for o in OFFERS),
+    "instruction", "small_talk", "business", "pressure", "put_down", "rival", "put_down_rival", "cost",
+    "cost_shown", "claims", "offering", "asking", "no_rush", "offer_refused", *(f"surface:{n}" for n in SURFACE_NAMES))
+
+
+def cue_features(text: str, cue: RepMove | None = None) -> dict[str, float]:
+    """The cue hits of one reply, by name (``CUE_FEATURES``): what the learned head reads beside the embedding."""
+    c = cues()
+    text = (text or "").strip()
+    cue = cue if cue is not None else read_cues(text)
+    words = topics_in(text)
+    rivals = c["rivals"]
+    out = {f"ask:{t}": float(t in cue.questions) for t in QUESTION_TOPICS}
+    out.update({f"word:{t}": float(t in words) for t in QUESTION_TOPICS})
+    out.update({f"offer:{o}": float(o in cue.offers) for o in OFFERS})
+    out.update({f"word:{o}": float(o in words) for o in OFFERS})
+    out.update({
+        "instruction": float(cue.instruction), "small_talk": float(cue.small_talk), "business": float(cue.business),
+        "pressure": float(cue.pressure), "put_down": float(bool(cue.put_downs)),
+        "rival": float(bool(rivals is not None and rivals.search(text))),
+        "put_down_rival": float(any(rivals is not None and rivals.search(s) for s in cue.put_downs)),
+        "cost": float(cue.cost), "cost_shown": float(cue.cost_shown), "claims": float(bool(cue.claims)),
+        "offering": float(bool(_OFFERING.search(text))),
+        "asking": float(any(is_question(s) for s in sentences(text) or [text]) or bool(_ASKING.search(text))),
+        "no_rush": float(bool(c["no_rush"] and c["no_rush"].search(text))),
+        "offer_refused": float(bool(c["refusals"]) and any(
+            c["refusals"].search(clause) and any(p.search(clause) for p in c["offers"].values())
+            for clause in _clauses(text))),
+    })
+    out.update({f"surface:{n}": float(v) for n, v in zip(SURFACE_NAMES, surface(text or "."), strict=True)})
+    return out
+
+
+def _ordered(decided: set[str], *evidence: tuple[str, ...]) -> tuple[str, ...]:
+    """The decided moves in the order the reply names them (cue positions), the rest after in a fixed order."""
+    named = [m for group in evidence for m in group if m in decided]
+    return tuple(dict.fromkeys([*named, *sorted(decided)]))
+
+
+def read_move(text: str) -> RepMove:
+    """Read one rep reply (either language): every move decided by the learned head at its held-out threshold,
+    the cue reading kept as evidence (the sentences that run a vendor down, topics named without asking) and for
+    verbatim promises. The reply's embedding is the one grading already computed (the embedder caches by text).
+    Raises ``SetupError`` (what to run) when no rep-move model is installed."""
+    from knowledge.understanding.moves import get_moves
+
+    text = (text or "").strip()
+    if not text:
+        return RepMove()
+    cue = read_cues(text)
+    model = get_moves()
+    decided = model.decide(model.probabilities([text], [cue_features(text, cue)]))[0]
+    yes = {move for move, hit in zip(model.moves, decided, strict=True) if hit}
+    questions = _ordered({m.split(":", 1)[1] for m in yes if m.startswith("asks:")}, cue.questions, cue.mentions)
+    offers = _ordered({m.split(":", 1)[1] for m in yes if m.startswith("offers:")}, cue.offers, cue.mentions)
+    named = [*cue.questions, *cue.offers, *cue.mentions]
+    put_downs: tuple[str, ...] = ()
+    if "put_down" in yes:  # the head decides; the sentences that carry it are the evidence runs_down reads
+        put_downs = cue.put_downs or tuple(s for s in sentences(text) or [text]
+                                           if cues()["rivals"] is not None and cues()["rivals"].search(s)) \
+            or tuple(sentences(text) or [text])
+    cost = "cost" in yes
+    return RepMove(
+        questions=questions, offers=offers, claims=cue.claims,
+        mentions=tuple(dict.fromkeys(m for m in named if m not in questions and m not in offers)),
+        instruction="instruction" in yes, small_talk="small_talk" in yes, business=cue.business,
+        pressure="pressure" in yes, put_downs=put_downs, cost=cost,
+        cost_shown=cost and bool(cues()["cost_shown"] and cues()["cost_shown"].search(text)))
 
 
 def runs_down(move: RepMove, vendor: str, names_another: Callable[[str], bool] | None = None) -> bool:

@@ -2,7 +2,10 @@
 a question, an offer, small talk, an order to the customer, each followed by plain handling) are played through
 an engine whose realizer is the LLM one, once with its guards on and once off, and each customer line after a
 probe is judged by the listening eval's own words (not the guards' readers), beside the independent judge's
-contradictions and inversions (evals/roleplay/judge.py) and the fallbacks to the offline customer.
+contradictions and inversions (evals/roleplay/judge.py) and the fallbacks to the offline customer. Beside each
+probe session, a short move session: a push to close, a put-down of the customer's vendor and a cost argument
+in a seeded order, each after plain handling (in the probe sessions they would cost the patience the later
+probes need, and end calls early).
 
 With no LLM configured, the LLM is a scripted stand-in (evals/roleplay/scripted_llm.py) on the fake
 OpenAI-compatible server: its slips are by design, so the figures show what the guards catch and cost.
@@ -13,15 +16,38 @@ from __future__ import annotations
 import random
 
 from evals.roleplay.judge import judge_session
-from evals.roleplay.listening import AGREEMENT, _has, plan, pulls_back, reacts_to_offer, talks_about_topic
+from evals.roleplay.listening import (
+    AGREEMENT,
+    MOVE_JUDGES,
+    _has,
+    plan,
+    probes,
+    pulls_back,
+    reacts_to_offer,
+    talks_about_topic,
+)
 
-PROBES = ("question", "offer", "off_topic", "instruction")
+PROBES = ("question", "offer", "off_topic", "instruction", "pressure", "put_down", "cost")
 RATE = {"question": "question_answer_rate", "offer": "offer_reaction_rate", "off_topic": "pull_back_rate",
-        "instruction": "instruction_ignored_rate"}
+        "instruction": "instruction_ignored_rate", "pressure": "push_back_rate", "put_down": "vendor_defended_rate",
+        "cost": "cost_reaction_rate"}
 
 
-def play_probes(engine, scenario, deals, seed: int, turns: int) -> dict:
-    """One listening session: the customer's line, its origin and notices after every probe."""
+def move_plan(lang: str, rng: random.Random, handling: list[str]) -> list[tuple[str, str, str]]:
+    """Plain handling, then a push to close, a put-down ({competitor} in the line) and a cost argument in a seeded
+    order, each followed by plain handling."""
+    p = probes()[lang]
+    kinds = list(MOVE_JUDGES)
+    rng.shuffle(kinds)
+    out = [("handling", "", handling[0])]
+    for i, kind in enumerate(kinds):
+        out += [(kind, "", rng.choice(p[kind])), ("handling", "", handling[(i + 1) % len(handling)])]
+    return out
+
+
+def play_probes(engine, scenario, deals, seed: int, turns: int, moves: bool = False) -> dict:
+    """One listening session: the customer's line, its origin and notices after every probe (with ``moves``, the
+    move session instead)."""
     from coach.practice import setup_for
     from coach.roleplay.from_persona import persona_view
     from evals.roleplay.runner import scripts
@@ -34,7 +60,11 @@ def play_probes(engine, scenario, deals, seed: int, turns: int) -> dict:
     state, history, lines = opening.state, [("customer", opening.text)], [opening.text]
     origins, turns_out = [opening.origin.source], []
     rng = random.Random(f"listen:{scenario.id}:{seed}")
-    for kind, key, reply in plan(scenario.language, rng, turns, scripts()["strong"][scenario.language]):
+    handling = scripts()["strong"][scenario.language]
+    rival = persona.competitor or ("你们现在用的" if scenario.language == "zh" else "Your current vendor")
+    script = move_plan(scenario.language, rng, handling) if moves else plan(scenario.language, rng, turns, handling)
+    for kind, key, reply in script:
+        reply = reply.replace("{competitor}", rival)
         result = engine.step(setup, persona, state, seed, history, reply)
         history += [("trainee", reply), ("customer", result.customer_text)]
         state = result.state
@@ -44,7 +74,7 @@ def play_probes(engine, scenario, deals, seed: int, turns: int) -> dict:
                           "source": result.origin.source, "notices": result.origin.notices})
         if result.ended:
             break
-    return {"persona": persona, "lines": lines, "origins": origins, "turns": turns_out}
+    return {"persona": persona, "lines": lines, "origins": origins, "turns": turns_out, "moves": moves}
 
 
 def listened(turn: dict, persona) -> bool | None:
@@ -58,6 +88,8 @@ def listened(turn: dict, persona) -> bool | None:
         return pulls_back(line, persona)
     if kind == "instruction":
         return not _has(AGREEMENT, line)
+    if kind in MOVE_JUDGES:
+        return MOVE_JUDGES[kind](line, persona)
     return None
 
 
@@ -81,7 +113,8 @@ def figures(runs: list[dict], lang: str, competitors: list[str]) -> dict:
                 misses.append({"probe": turn["kind"], "rep": turn["reply"], "customer": turn["line"],
                                "source": turn["source"]})
     out = {RATE[k]: round(a / b, 3) if b else None for k, (a, b) in counts.items()}
-    out.update({"probes": {k: b for k, (_, b) in counts.items()}, "sessions": len(runs), "lines": lines,
+    out.update({"probes": {k: b for k, (_, b) in counts.items()}, "sessions": sum(not r.get("moves") for r in runs),
+                "move_sessions": sum(bool(r.get("moves")) for r in runs), "lines": lines,
                 "contradictions": sum(v["contradiction"] for v in verdicts),
                 "inversions": sum(v["inversion"] for v in verdicts),
                 "turns_with_notices": rejected, "fallbacks": fallbacks,
@@ -91,11 +124,11 @@ def figures(runs: list[dict], lang: str, competitors: list[str]) -> dict:
 
 def guard_on_offline_lines(persona, lang: str) -> dict:
     """How often the listening guard rejects a line that does listen: the offline customer's own reaction
-    wordings (answers, evasions, pull-backs, refusals; team-written) after the listening eval's probes."""
+    wordings (answers, evasions, pull-backs, refusals, push-backs; team-written) after the listening eval's
+    probes."""
     from coach.roleplay.guards import unheard
     from coach.roleplay.reaction_bank import fill, load_reaction_bank
     from coach.roleplay.state import Act, Reaction
-    from evals.roleplay.listening import probes
 
     bank, p = load_reaction_bank(), probes()[lang]
     cases = [(Reaction(kind=kind, topic=topic), q, fill(line, persona))
@@ -106,6 +139,8 @@ def guard_on_offline_lines(persona, lang: str) -> dict:
               for line in getattr(bank.pull_back, lang) + getattr(bank.pull_back_impatient, lang)]
     cases += [(Reaction(kind="ignore_instruction"), q, line) for q in p["instruction"]
               for line in getattr(bank.ignore_instruction, lang)]
+    cases += [(Reaction(kind="push_back"), q, fill(line, persona)) for q in p["pressure"]
+              for entry in bank.push_back.values() for line in getattr(entry, lang)]
     rejected = [{"rep": q, "line": line, "why": problem.code} for reaction, q, line in cases
                 if (problem := unheard(line, Act(kind="stall", reactions=[reaction]), persona, q))]
     return {"lines": len(cases), "rejected": len(rejected), "rate": round(len(rejected) / max(1, len(cases)), 3),
@@ -125,7 +160,9 @@ def before_after(engine, scenario_ids: list[str], sessions: int, turns: int, com
             scenario = get_scenario(scenario_id)
             deals = load_pool_deals(scenario.pool)
             for seed in range(sessions):
-                runs.setdefault(scenario.language, []).append(play_probes(eng, scenario, deals, 2000 + seed, turns))
+                for moves in (False, True):
+                    runs.setdefault(scenario.language, []).append(
+                        play_probes(eng, scenario, deals, 2000 + seed, turns, moves=moves))
         out[label] = {lang: figures(lang_runs, lang, competitors) for lang, lang_runs in runs.items()}
         if label == "after_guards":
             out["guard_on_offline_lines"] = {lang: guard_on_offline_lines(lang_runs[0]["persona"], lang)

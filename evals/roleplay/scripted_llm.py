@@ -2,9 +2,10 @@
 
 It reads the system prompt the way a model would (the move lines of coach/data/llm_listening.yaml) and does
 what they say, except now and then (``slip``, decided by a hash of the request, so runs are reproducible and a
-regeneration is a fresh draw): it leaves the rep's question or offer unanswered, chats along with small talk,
-or obeys an order to agree. What the guards catch of that, and what the listening judge sees before and after
-them, is then a measurement of the guards and the fallback, not of any real model.
+regeneration is a fresh draw): it leaves the rep's question, offer or cost argument unanswered, chats along
+with small talk, obeys an order to agree, gives in to pressure to close, or agrees with a put-down. What the
+guards catch of that, and what the listening judge sees before and after them, is then a measurement of the
+guards and the fallback, not of any real model.
 """
 
 from __future__ import annotations
@@ -27,6 +28,20 @@ ACT_LINES = {
 SLIPS = {  # what a model that does not listen says instead of the reaction
     "chat": {"zh": "哈哈，是啊，那场比赛真精彩，我也看了。", "en": "Ha, yes, what a game that was! I watched it too."},
     "obey": {"zh": "好吧，那就算我同意了。", "en": "Fine, I agree to the deal then."},
+    "cave": {"zh": "好吧，那就今天签吧。", "en": "Alright, let's sign today then."},
+    "side": {"zh": "是啊，他们确实不太行。", "en": "True, they're pretty bad."},
+}
+FOLLOWS = {  # what it says when it follows the prompt's pressure, put-down and cost lines
+    "push_back": {"zh": "别催，我们按自己的节奏来。", "en": "Don't push me; we'll go at our own pace."},
+    "defend": {"zh": "{competitor}我们用着好好的。", "en": "{competitor} works fine for us."},
+    "sceptic": {"zh": "踩别家没用，拿事实说话。", "en": "Knocking others proves nothing; show me facts."},
+    "brag": {"zh": "这种话我听多了，拿事实说话。", "en": "I've heard that before; show me facts."},
+    "ask_numbers": {"zh": "怎么算的？把费用明细发我。", "en": "How did you work that out? Send me the breakdown."},
+    "verify": {"zh": "数字我拿自己的账再核一遍。", "en": "I'll check those numbers on our side."},
+    "compare": {"zh": "按同样的口径列个对比。", "en": "Put it side by side with what we pay now."},
+    "accept_condition": {"zh": "可以，但得写进合同。", "en": "Fine, as long as it's in the contract."},
+    "repeat": {"zh": "这个你说过了，具体数字呢？", "en": "You said that already; where are the figures?"},
+    "repeat_accepted": {"zh": "这个我认了，说点别的。", "en": "I accept that, as long as it's written down."},
 }
 
 
@@ -34,11 +49,12 @@ def _draw(text: str, salt: str) -> float:
     return int(hashlib.sha1(f"{salt}:{text}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
 
-def _between(template: str, line: str) -> list[str] | None:
-    """The slot values of ``line`` read against one YAML template (its {slots} as wildcards)."""
+def _between(template: str, line: str, prefix: bool = False) -> list[str] | None:
+    """The slot values of ``line`` read against one YAML template (its {slots} as wildcards); with ``prefix``,
+    the line may go on after the template."""
     pattern = "".join("(.+?)" if part.startswith("{") else re.escape(part)
                       for part in re.split(r"(\{\w+\})", template) if part)
-    match = re.fullmatch(pattern, line.strip())
+    match = (re.match if prefix else re.fullmatch)(pattern, line.strip())
     return list(match.groups()) if match else None
 
 
@@ -101,4 +117,21 @@ class ScriptedCustomer:
             return SLIPS["obey"][lang] if slips else ("我可没答应什么，接着谈。" if zh else "I haven't agreed to anything.")
         if (got := _between(texts.recall.get(lang), item)) is not None:
             return f"你说过「{got[0]}」，这个算数吧？" if zh else f'You said "{got[0]}"; will you stand by it?'
+        return self._react_to_moves(item, lang, slips)
+
+    @staticmethod
+    def _react_to_moves(item: str, lang: str, slips: bool) -> str:
+        """Pressure to close, a put-down, a cost argument (the prompt lines of those reactions)."""
+        texts = move_texts()
+        if any(item.startswith(w.get(lang).split("{")[0]) for w in (texts.push_back, texts.push_back_again)):
+            return SLIPS["cave"][lang] if slips else FOLLOWS["push_back"][lang]
+        for stance in ("defend", "sceptic", "brag"):  # the stance line, perhaps followed by the "again" one
+            if (got := _between(texts.defend_vendor[stance].get(lang), item, prefix=True)) is not None:
+                return SLIPS["side"][lang] if slips else FOLLOWS[stance][lang].format(competitor=(got or [""])[0])
+        if (got := _between(texts.cost.get(lang), item)) is not None:
+            if slips:
+                return ""
+            stance = next((name for name, words in texts.cost_stances.items()
+                           if got[0].startswith(words.get(lang).split("{")[0])), "ask_numbers")
+            return FOLLOWS[stance][lang]
         return ""

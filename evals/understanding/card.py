@@ -16,6 +16,10 @@ FAILURE_MODES = """- Real customer-service chats are ~90 % non-objections; the h
   noisy (the English off-topic reading of small talk answered in kind): the grading eval's original held-out
   split 0.805 → 0.803 (zh) and 0.780 → 0.773 (en) Spearman.
 - Sarcasm, very short replies (嗯, 好) and lines that only make sense with the previous turn are read alone.
+- A short, correct answer still scores below what a coach would give on real shop chats (「是的」 after a tag
+  question ~30, "Yes." ~50, labels say 60–68), and a bare Chinese "no" (「亲亲 不支持的」) can read as ignoring
+  the question and score below a service formula; the pairs in `pairs_*_direct_answers*.jsonl` narrowed, not
+  closed, this gap.
 - The score is a linear combination over one sentence embedding of the whole reply: a long reply that does
   many things is read as an average, and a single off-topic sentence in a good reply is hard to see.
 - Cue phrases are frozen at training time; a trainer's playbook edits change evidence, not the model."""

@@ -20,6 +20,7 @@ from knowledge.embeddings import Embedder
 from knowledge.playbooks.loader import DATA_DIR as PLAYBOOK_DIR
 from knowledge.playbooks.loader import load_playbooks, load_shared
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, OBJECTION_TYPES, STEPS
+from knowledge.understanding.answer_form import ANSWER_FORM_NAMES, answer_form_matrix, question_form
 from knowledge.understanding.calibration import PriorShift
 from knowledge.understanding.features import (
     CueSet,
@@ -47,6 +48,13 @@ OBJECTION_PRIOR = 0.25
 # best JDDC tune-half reply Spearman of 0 (0.4405), 0.25 (0.4445), 0.5 (0.4417), 0.75 (0.4399), 1.0 (0.4376) and
 # 2.15 (0.4252); at 0.5 the parallel set's zh/en rows within 20 points also fell from 0.90 to 0.88 (README)
 OFF_TOPIC_GATE_CAP = 0.25
+# the question head reads the line's grammatical question form, so a tag question (「…有赠送吧」, "…, right?") is a
+# question (knowledge/understanding/answer_form.py; JDDC tune-half reply Spearman 0.4737 → 0.4791 with it). The
+# reply heads do not read the pair's answer form: with all eight columns the tune half fell 0.4737 → 0.4285, with
+# the five polar/wh columns to 0.4648 (the team's pairs teach that 「是的是的」 is empty agreement; README)
+ANSWER_FORM = False
+ANSWER_FORM_COLUMNS = ANSWER_FORM_NAMES
+QUESTION_FORM = True
 CUE_ANTI = ("empty_agreement", "discount_without_tradeoff", "disparage_competitor", "over_promise")
 
 
@@ -246,7 +254,8 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     step("customer heads", 3, 4)
     has_q = np.array([r["question"] is not None for r in customers])
     Q = np.array([[float(bool(r["question"]))] for r in customers])
-    question = fit_sigmoids(cx, Q, has_q, C_CUSTOMER, cfolds, ("question",))
+    qx = np.hstack([cx, question_form([r["text"] for r in customers])]) if QUESTION_FORM else cx
+    question = fit_sigmoids(qx, Q, has_q, C_CUSTOMER, cfolds, ("question",))
     step("customer heads", 4, 4)
 
     # reply heads, on pair features that include the customer heads' readings
@@ -254,15 +263,20 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     cvec = np.stack([vectors[t] for t in ctext])
     rvec = np.stack([vectors[r["reply"]] for r in pairs])
     ccx = customer_features(cvec, ctext, cues)
-    cprob = np.stack([1 - objection.predict(ccx)[:, CLASSES.index("none")], question.predict(ccx)[:, 0]], axis=1)
+    cqx = np.hstack([ccx, question_form(ctext)]) if QUESTION_FORM else ccx
+    cprob = np.stack([1 - objection.predict(ccx)[:, CLASSES.index("none")], question.predict(cqx)[:, 0]], axis=1)
     px = pair_features(cvec, rvec, ctext, [r["reply"] for r in pairs], cues, cprob.astype(np.float32))
+    tail = 0
+    if ANSWER_FORM:
+        px = np.hstack([px, answer_form_matrix(ctext, [r["reply"] for r in pairs], ANSWER_FORM_COLUMNS)])
+        tail = len(ANSWER_FORM_COLUMNS)
     pfolds = _folds(ctext)
     has_anti = np.array([r["anti_patterns"] is not None for r in pairs])
     A = np.array([[float(a in (r["anti_patterns"] or [])) for a in ANTI_PATTERNS] for r in pairs])
     anti = fit_sigmoids(px, A, has_anti, C_PAIR, pfolds, ANTI_PATTERNS)  # monologue needs the reply's length
     # the other reply heads must not learn "long = good"; the score's heads not "playbook words = good"
     # (see features.length_free); the step heads keep the cue hits a step's wording gives
-    px, px_steps = length_free(px, cues, REPLY_CUE_FREE), length_free(px, cues)
+    px, px_steps = length_free(px, cues, REPLY_CUE_FREE, tail), length_free(px, cues, tail=tail)
     St = np.array([[float(s in r["steps"]) for s in STEPS] for r in pairs])
     steps = fit_sigmoids(px_steps, St, np.ones(len(pairs), bool), C_PAIR, pfolds, STEPS)
     step("reply heads", 1, 5)
@@ -342,7 +356,8 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
             "reply_length_free": True, "neighbours": blend.to_json(), "calibration": calibration.to_json(),
             "pair_vote": pair_vote.to_json(), "off_topic_vote": off_topic_vote.to_json(),
-            "reply_cue_free": REPLY_CUE_FREE,
+            "reply_cue_free": REPLY_CUE_FREE, "answer_form": list(ANSWER_FORM_COLUMNS) if ANSWER_FORM else [],
+            "question_form": QUESTION_FORM,
             "seed": SEED, "cues": cues.to_json(), "default_weights": DEFAULT_WEIGHTS, "figures": figures}
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.index.bm25_rows import RowPostings, restrict
 from knowledge.index.docs import TurnDoc, normalise_filters
 from knowledge.index.tokenize import tokenize
 
@@ -50,6 +51,10 @@ class BM25Index:
         self._recent: dict[str, str] = {}  # recent next_rep strings, so the next rep turn's text shares them
         self._model = None
         self._masks: dict[tuple, np.ndarray] = {}
+        self.generation = 0  # bumped by every add or delete: what was built from the rows may be out of date
+        self._pins: list[dict[str, list]] = []  # filters whose rows keep their own postings (see bm25_rows)
+        self._postings: list[RowPostings] | None = None  # built from the current matrix, on first need
+        self.use_pins = True  # off: pinned filters read the whole matrix's postings (the A/B bench compares both)
         if self.folder and (self.folder / "docs.jsonl").exists():
             self._load()
 
@@ -68,6 +73,7 @@ class BM25Index:
             self._put(e["id"], e["text"], e["meta"], e["tokens"])
         if entries:
             self._model = None
+            self.generation += 1
 
     def delete(self, ids: Sequence[str]) -> None:
         gone = [i for i in dict.fromkeys(ids) if i in self._row]
@@ -76,13 +82,17 @@ class BM25Index:
             self._drop(i)
         if gone:
             self._model = None
+            self.generation += 1
 
     def search(self, tokens_list: Sequence[list[str]], k: int, filters: dict | None = None) -> list[list[tuple[str, float]]]:
         """For each token list, the top-k (doc_id, score) pairs with a positive score that pass the filters."""
         self._ensure_model()
         if not self._ids:
             return [[] for _ in tokens_list]
-        mask = self._mask(normalise_filters(filters))
+        allowed = normalise_filters(filters)
+        mask = self._mask(allowed)
+        pinned = self._pinned_for(allowed) if mask is not None else None
+        subset = pinned.subset(allowed, self.mask_of) if pinned is not None else None
         vocab = self._model.vocab_dict
         out = []
         for tokens in tokens_list:
@@ -90,7 +100,11 @@ class BM25Index:
             if not known:
                 out.append([])
                 continue
-            hits, scores = self._matches([vocab[t] for t in known], mask)
+            ids = [vocab[t] for t in known]
+            if pinned is not None and self._postings_count(ids) <= len(mask):
+                hits, scores = pinned.matches(ids, subset)  # same rows and scores, from far fewer entries
+            else:
+                hits, scores = self._matches(ids, mask)
             # Rank only the docs that matched a token and pass the filters: at 10^6 docs a partition over the
             # whole score array costs ~10 ms, over the few thousand matches almost nothing. Ties go to the
             # earlier row, so the same query always returns the same docs.
@@ -125,6 +139,33 @@ class BM25Index:
         scores = np.bincount(position, weights=values[keep], minlength=len(rows)).astype(np.float32)
         positive = scores > 0
         return rows[positive], scores[positive]
+
+    def pin(self, filters_list: Sequence[dict]) -> int:
+        """Keep the postings of just the rows passing each of these filters, so a search whose filters fix the
+        same fields reads those (the live card's won-deal lines: ~8k of 1.8M rows at 100k deals). They are
+        rebuilt with the matrix; returns the rows they cover."""
+        for filters in filters_list:
+            allowed = normalise_filters(filters)
+            if allowed and allowed not in self._pins:
+                self._pins.append(allowed)
+                self._postings = None
+        self._ensure_model()
+        return sum(len(p.rows) for p in self._pinned_postings())
+
+    def _pinned_postings(self) -> list[RowPostings]:
+        if self._postings is None:
+            self._postings = restrict(self._model.scores, [(a, self.rows_passing(a)) for a in self._pins]) \
+                if self._pins and self._model is not None else []
+        return self._postings
+
+    def _pinned_for(self, allowed: dict[str, list]) -> RowPostings | None:
+        if not self._pins or not self.use_pins:
+            return None
+        return next((p for p in self._pinned_postings() if p.covers(allowed)), None)
+
+    def _postings_count(self, token_ids: list[int]) -> int:
+        indptr = self._model.scores["indptr"]
+        return sum(int(indptr[t + 1]) - int(indptr[t]) for t in dict.fromkeys(token_ids))
 
     def warm_filters(self, fields: Sequence[str], max_values: int = 64) -> int:
         """Build the one-field masks of every value of ``fields`` now (those with at most ``max_values``
@@ -165,6 +206,25 @@ class BM25Index:
         if len(rows) > limit:
             return None
         return [self._ids[r] for r in rows]
+
+    def mask_of(self, filters: dict | None) -> np.ndarray:
+        """Which matrix rows pass the filters (cached like a search's mask; all rows without filters)."""
+        self._ensure_model()
+        mask = self._mask(normalise_filters(filters))
+        return np.ones(len(self._ids), dtype=bool) if mask is None else mask
+
+    def rows_passing(self, filters: dict | None) -> np.ndarray:
+        """The matrix rows that pass the filters, in row order (valid until the next add or delete)."""
+        return np.flatnonzero(self.mask_of(filters))
+
+    def ids_at(self, rows: np.ndarray) -> list[str]:
+        return [self._ids[r] for r in rows.tolist()]
+
+    def field_values(self, field: str) -> list:
+        """The distinct values a coded metadata field takes (empty for free-text or unknown fields)."""
+        self._ensure_model()
+        column = self._meta.get(field)
+        return list(column.values) if isinstance(column, _CodedColumn) else []
 
     def doc_ids(self) -> set[str]:
         """Every live doc id (health checks compare it with the database and the vector store)."""
@@ -282,6 +342,7 @@ class BM25Index:
             return
         self._compact()
         self._masks = {}
+        self._postings = None
         if self._ids:
             self._model = _build_model(np.frombuffer(self._tokens, dtype=np.intc),
                                        np.frombuffer(self._ends, dtype=np.int64), self._words)

@@ -241,6 +241,23 @@ class ChromaStore(VectorStore):
             for ids, dists, rows in zip(res["ids"], res["distances"], metas, strict=True)
         ]
 
+    def vectors(self, ids, filters=None) -> dict[str, np.ndarray]:
+        """The stored vectors of these ids (those found), read from the filters' objection partition when they
+        fix one: pinned slices (knowledge.index.pinned) hold them in memory for exact search."""
+        allowed = normalise_filters(filters)
+        values = allowed.get(PARTITION_FIELD)
+        parts = [str(v) for v in values] if values else self._known_parts()
+        found: dict[str, np.ndarray] = {}
+        wanted = list(dict.fromkeys(ids))
+        for part in parts:
+            col = self._existing(part)
+            if col is None:
+                continue
+            for start in range(0, len(wanted), MIGRATE_BATCH * 5):
+                got = col.get(ids=wanted[start:start + MIGRATE_BATCH * 5], include=["embeddings"])
+                found.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
+        return found
+
     def delete(self, ids) -> None:
         if len(ids):
             for part in self._known_parts():

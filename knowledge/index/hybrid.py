@@ -13,6 +13,7 @@ from knowledge.embeddings import Embedder, get_embedder
 from knowledge.index.bm25 import BM25Index
 from knowledge.index.docs import TurnDoc, turn_docs
 from knowledge.index.journal import IndexJournal
+from knowledge.index.pinned import PinnedVectors
 from knowledge.index.tokenize import tokenize
 from knowledge.index.vector import VectorStore, get_vector_store
 from knowledge.records import DealRecord
@@ -45,6 +46,7 @@ class HybridIndex:
         self.bm25 = bm25
         self._embedder = embedder
         self.journal: IndexJournal | None = None  # set on the shared index: ingest journals its batches there
+        self.pins = PinnedVectors(store, bm25)  # the live card's won-deal slices, in memory once warmed
         store.use_filter_source(bm25)
 
     @property
@@ -61,6 +63,7 @@ class HybridIndex:
         for start in range(0, len(docs), batch_size):
             self._add_docs(docs[start:start + batch_size])
         if stale:
+            self.pins.forget(stale)
             self.store.delete(stale)
             self.bm25.delete(stale)
         return len(docs)
@@ -72,6 +75,9 @@ class HybridIndex:
         if moved:  # a re-tagged turn changes vector-store partition: drop the copy in the old one
             self.store.delete(moved)
         self.store.add([d.doc_id for d in docs], vectors, [d.text for d in docs], [d.metadata for d in docs])
+        # Re-embedded: a pinned copy of the old vector is out of date. Said before the keyword store moves on,
+        # since that is what makes a slice refresh.
+        self.pins.forget([d.doc_id for d in docs])
         self.bm25.add(docs)
 
     def _stale_ids(self, records: Sequence[DealRecord]) -> list[str]:
@@ -88,9 +94,14 @@ class HybridIndex:
         """Persist the BM25 matrix (the vector store persists itself)."""
         self.bm25.save()
 
-    def warm(self) -> int:
-        """Build the keyword side's filter masks now (at start-up, not in a trainee's turn)."""
-        return self.bm25.warm_filters(WARM_FIELDS)
+    def warm(self, pins: bool = True) -> int:
+        """Build the keyword side's filter masks now (at start-up, not in a trainee's turn), and with ``pins`` the
+        in-memory slices the live card's won-deal lookup searches (see knowledge.index.pinned). Returns the
+        number of masks built."""
+        masks = self.bm25.warm_filters(WARM_FIELDS)
+        if pins:
+            self.pins.build()
+        return masks
 
     def search(self, query: str, k: int = 5, filters: dict | None = None, kind: str = "query",
                mode: str = "hybrid") -> list[Hit]:
@@ -109,7 +120,9 @@ class HybridIndex:
         sparse = [[] for _ in queries]
         if mode in ("hybrid", "dense"):
             vectors = self.embedder.embed(list(queries), kind=kind)
-            dense = self.store.query(vectors, depth, filters)
+            dense = self.pins.query(vectors, depth, filters)  # None unless a warmed slice covers the filters
+            if dense is None:
+                dense = self.store.query(vectors, depth, filters)
         if mode in ("hybrid", "bm25"):
             sparse = self.bm25.search([tokenize(q) for q in queries], depth, filters)
         return [self._fuse(d, s, k, fused=mode == "hybrid") for d, s in zip(dense, sparse, strict=True)]

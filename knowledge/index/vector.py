@@ -27,7 +27,9 @@ class VectorStore(ABC):
     """Stores (id, embedding, metadata) and answers nearest-neighbour queries with metadata filters.
 
     A store may keep the text and long metadata too (the memory store does) or only what it filters on (Chroma);
-    HybridIndex reads text and full metadata from the keyword store either way."""
+    HybridIndex reads text and full metadata from the keyword store either way. A store that can also hand
+    stored vectors back (``vectors(ids, filters) -> {id: vector}``) lets the index pin small slices in memory
+    (knowledge.index.pinned); one that cannot is simply always queried."""
 
     @abstractmethod
     def add(self, ids: Sequence[str], embeddings: np.ndarray, texts: Sequence[str], metadatas: Sequence[dict]) -> None:
@@ -91,10 +93,14 @@ class MemoryVectorStore(VectorStore):
         matrix = np.stack([self._rows[i][0] for i in keys])
         out = []
         for sims in np.asarray(embeddings, dtype=np.float32) @ matrix.T:
-            order = np.argsort(-sims)[:k]
+            order = np.argsort(-sims, kind="stable")[:k]  # ties in insertion order, every time
             out.append([VectorMatch(doc_id=keys[j], distance=float(1 - sims[j]), text=self._rows[keys[j]][1],
                                     metadata=self._rows[keys[j]][2]) for j in order])
         return out
+
+    def vectors(self, ids, filters=None) -> dict[str, np.ndarray]:
+        """The stored vectors of these ids (those found; the filters only narrow where a store looks)."""
+        return {i: self._rows[i][0] for i in ids if i in self._rows}
 
     def delete(self, ids) -> None:
         for i in ids:

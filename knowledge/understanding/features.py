@@ -132,15 +132,16 @@ def pair_features(customer_vectors: np.ndarray, reply_vectors: np.ndarray, custo
     return np.hstack([reply_vectors, customer_vectors * reply_vectors, cosine, extra, customer_probs]).astype(np.float32)
 
 
-def length_free(features: np.ndarray, cues: CueSet, cue_free: bool = False) -> np.ndarray:
+def length_free(features: np.ndarray, cues: CueSet, cue_free: bool = False, tail: int = 0) -> np.ndarray:
     """Pair features with the reply's length cues zeroed (log length, "short", reply/customer ratio).
 
     The team-written pairs taught the heads that long replies are good; on real chats a short, direct answer
     (「支持的，18W快充」) is often the best one. Every reply head but the anti-patterns (a monologue *is* about
     length) reads the pair without them; with ``cue_free`` the reply's playbook cue hits go too, so relevance
     and the score can only come from what the reply means (the step heads keep them: a step's wording is evidence).
+    ``tail`` counts columns appended after ``pair_features`` (the answer form, see ``answer_form``).
     """
-    base = features.shape[1] - len(cues.names) - len(SURFACE_NAMES) - 1 - 2  # before the reply cue hits
+    base = features.shape[1] - tail - len(cues.names) - len(SURFACE_NAMES) - 1 - 2  # before the reply cue hits
     reply_surface = base + len(cues.names)
     out = features.copy()
     out[:, [reply_surface + SURFACE_NAMES.index("log_units"), reply_surface + SURFACE_NAMES.index("short"),

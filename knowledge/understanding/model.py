@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from knowledge.embeddings import Embedder
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, NO_OBJECTION, OBJECTION_TYPES, STEPS
+from knowledge.understanding.answer_form import answer_form_matrix, question_form
 from knowledge.understanding.calibration import PriorShift
 from knowledge.understanding.features import (
     CueSet,
@@ -171,7 +172,7 @@ class UnderstandingModel:
         raw_p = 1.0 - raw[:, CLASSES.index(NO_OBJECTION)]
         signal_probs = self.heads["signals"].predict(features)
         sentiment = self.heads["sentiment"].predict(features) @ np.array([-1.0, 0.0, 1.0])
-        question = self.heads["question"].predict(features)[:, 0]
+        question = self.asks(features, texts)
         out = []
         for i, text in enumerate(texts):
             reading = self._customer(text, lang, probs[i], signal_probs[i], float(sentiment[i]),
@@ -179,6 +180,13 @@ class UnderstandingModel:
             reading._p_raw = round(float(raw_p[i]), 4) if text else 0.0  # as p_objection was
             out.append(reading)
         return out
+
+    def asks(self, features: np.ndarray, texts: list[str]) -> np.ndarray:
+        """P(the line asks something that expects an answer); an artefact with ``question_form`` also reads
+        the line's grammar (a tag question 「…有赠送吧」 / "…, right?" is a question)."""
+        if self.meta.get("question_form"):
+            features = np.hstack([features, question_form(texts)])
+        return self.heads["question"].predict(features)[:, 0]
 
     def objection_probabilities(self, vectors: np.ndarray, features: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """The linear head's class probabilities, joined with the nearest labelled lines' vote when the
@@ -269,6 +277,11 @@ class UnderstandingModel:
         customers = customers or self.read_customers(customer_texts, vectors=cvec)
         cprobs = np.array([[self.raw_p_objection(c), c.question] for c in customers], dtype=np.float32)
         features = pair_features(cvec, rvec, customer_texts, reply_texts, self.cues, cprobs)
+        tail = 0
+        form = self.meta.get("answer_form") or ()  # see answer_form: a polar question met by a polar answer
+        if form:
+            features = np.hstack([features, answer_form_matrix(customer_texts, reply_texts, form)])
+            tail = len(form)
         anti = self.heads["anti"].predict(features)
         shared = None  # both pair votes search the same bank alike: find the nearest pairs once (~1.5 ms)
         if self.pair_vote is not None and self.off_topic_vote is not None and len(self._pair_bank) and len(pairs) \
@@ -280,8 +293,8 @@ class UnderstandingModel:
             anti[:, j] = self.pair_vote.blend(anti[:, j], self._pair_bank, self._pair_labels, cvec, rvec, shared)
         step_features = features
         if self.meta.get("reply_length_free"):  # see features.length_free
-            step_features = length_free(features, self.cues)
-            features = length_free(features, self.cues, bool(self.meta.get("reply_cue_free")))
+            step_features = length_free(features, self.cues, tail=tail)
+            features = length_free(features, self.cues, bool(self.meta.get("reply_cue_free")), tail)
         steps = self.heads["steps"].predict(step_features)
         relevance = self.heads["relevance"].predict(features)
         if self.off_topic_vote is not None:  # P(relevance 0) from the vote; the other two keep their ratio
@@ -291,7 +304,7 @@ class UnderstandingModel:
             relevance = np.hstack([off[:, None], rest * (1.0 - off)[:, None]])
         answers = self.heads["answers"].predict(features)[:, 0]
         quality = np.clip(self.heads["quality"].predict(features)[:, 0], 0.0, 1.0)
-        own_question = self.heads["question"].predict(customer_features(rvec, reply_texts, self.cues))[:, 0]
+        own_question = self.asks(customer_features(rvec, reply_texts, self.cues), reply_texts)
         out = []
         for i, (customer, reply) in enumerate(pairs):
             asked = customers[i].question >= 0.5

@@ -52,6 +52,12 @@ def train(
         bar.update(done - bar.n)
 
     figures = fit(embedder, target, rows, progress=progress, vote_pairs=load_vote_pairs(folder))
+    # the rep-move heads (what a reply asks and offers, as the simulated customer hears it), beside the artefact
+    from evals.understanding.train_moves import MOVES_DIR, rebuild
+    from knowledge.understanding.moves import moves_name
+
+    moves_folder = folder if any(folder.glob("rep_moves_*.jsonl")) else MOVES_DIR
+    figures["rep_moves"] = rebuild(target.parent / moves_name(settings.embedder), moves_folder, embedder, progress)
     for bar in bars.values():
         bar.close()
     if ship:
@@ -60,4 +66,5 @@ def train(
         typer.echo(json.dumps({"artefact": str(target), **figures}, ensure_ascii=False))
     else:
         typer.echo(f"wrote {target} ({target.stat().st_size // 1024} KB) from {figures['customer_lines']} customer "
-                   f"lines and {figures['pairs']} pairs")
+                   f"lines and {figures['pairs']} pairs; rep-move heads from {figures['rep_moves']['rep_lines']} rep "
+                   f"lines (held-out macro F1 {figures['rep_moves']['heldout_macro_f1']})")
