@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -85,6 +86,7 @@ class PracticeService:
                  deals_loader: Callable[[str], list] | None = None) -> None:
         self._engine_factory = engine_factory
         self._engine: RolePlayEngine | None = None
+        self._engine_lock = threading.Lock()
         self.scenario_loader = scenario_loader
         self.deals_loader = deals_loader
         self._versions: dict[tuple[str, int], Any] = {}  # a published version never changes: parse it once
@@ -92,12 +94,15 @@ class PracticeService:
     # --- collaborators -------------------------------------------------------------------------
     @property
     def engine(self) -> RolePlayEngine:
+        """Built once, even when the server's warm-up and a first request ask for it at the same time."""
         if self._engine is None:
-            if self._engine_factory is None:
-                from coach.roleplay.factory import default_engine
+            with self._engine_lock:
+                if self._engine is None:
+                    if self._engine_factory is None:
+                        from coach.roleplay.factory import default_engine
 
-                self._engine_factory = default_engine
-            self._engine = self._engine_factory()
+                        self._engine_factory = default_engine
+                    self._engine = self._engine_factory()
         return self._engine
 
     def scenario(self, scenario_id: str, version: int | None = None):

@@ -84,8 +84,8 @@ def test_the_weak_scripted_trainee_gets_push_back_and_the_strong_one_still_its_n
     w, s = outcome_rates(weak), outcome_rates(strong)
     assert w["pushed_back_replies"] >= 2 and w["vendor_defended_replies"] >= 2, w
     assert w["vendor_defended_rate"] == 1.0, w
-    # the push-back itself, in every session (the rate also counts agreement words anywhere in the line, and a
-    # retrieved goodbye such as 「那就这么定了，回头见」 carries some)
+    # the push-back itself, in every session (the rate also counts agreement words anywhere in the line; the sample's
+    # goodbyes no longer carry any since 「那就这么定了…回头见」 became an agreement line)
     for run in weak:
         pushes = [line for reply, line in run["pairs"] if reply == scripts()["weak"][lang][3]]
         assert pushes and all(re.search(PUSH_BACK, line, re.IGNORECASE) for line in pushes), pushes
