@@ -14,6 +14,7 @@ import numpy as np
 
 from evals.grading.metrics import macro_f1, spearman
 from evals.understanding import data as ud
+from evals.understanding.agreement import agreement
 from knowledge.taxonomy import NO_OBJECTION
 
 TARGETS = {"binary_f1_zh": 0.85, "binary_f1_en": 0.80, "type_macro_f1": 0.75, "reply_spearman": 0.70,
@@ -165,6 +166,7 @@ def run(model=None, root: Path | None = None, plot_dir: Path | None = None) -> d
             tune_p += dev[name]["tune"].pop("p_objection")
             tune_y += dev[name]["tune"].pop("gold_objection")
         report["real_dev"] = dev
+        report["annotator_agreement"] = agreement(root)
     else:
         report["real_dev"] = {"skipped": f"{ud.shared_datasets(root)} not found (a fresh clone has no ../shared)"}
     report["parity"] = parity(model)

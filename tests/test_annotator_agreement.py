@@ -1,0 +1,37 @@
+"""Second-annotator labels of the real dev sets: every key still matches its line, and agreement is computed right."""
+
+import pytest
+
+from evals.understanding import data as ud
+from evals.understanding.agreement import _matched, _second, agreement, cohen_kappa
+
+
+def test_kappa_is_one_for_identical_labels_and_zero_at_chance():
+    assert cohen_kappa(["price", "none", "trust"], ["price", "none", "trust"]) == pytest.approx(1.0)
+    assert cohen_kappa(["price", "price", "none", "none"], ["price", "none", "price", "none"]) == pytest.approx(0.0)
+    assert cohen_kappa(["none", "none", "none", "price"], ["none", "none", "price", "price"]) == pytest.approx(0.5)
+
+
+needs_dev = pytest.mark.skipif(not ud.dev_available(), reason="../shared/datasets not found (a fresh clone has none)")
+
+
+@needs_dev
+@pytest.mark.parametrize("name, loader", [("jddc_customer.jsonl", ud.load_jddc_customer),  # zh
+                                          ("persuasion_persuadee.jsonl", ud.load_persuasion),  # en
+                                          ("jddc_replies.jsonl", ud.load_jddc_replies)])
+def test_every_second_label_matches_a_first_labelled_line(name, loader):
+    rows, second = loader(None), _second(name)
+    assert len(second) == len(rows)
+    assert len(_matched(rows, second)) == len(rows)
+
+
+@needs_dev
+def test_agreement_reports_each_half_on_the_models_scale():
+    report = agreement()
+    for name in ("jddc_customer_zh", "persuasion_en"):
+        for half in ("tune", "test"):
+            figures = report[name][half]
+            assert figures["n"] > 200
+            assert 0.0 <= figures["binary_f1"] <= 1.0 and -1.0 <= figures["cohen_kappa"] <= 1.0
+    assert report["jddc_replies_zh"]["test"]["n"] > 300
+    assert -1.0 <= report["jddc_replies_zh"]["test"]["spearman"] <= 1.0
