@@ -6,22 +6,24 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from test_browser_practice import sign_in
 
 pytestmark = [pytest.mark.browser]
 
 CASES = [
-    pytest.param("zh-CN", "trainee2", "trainee123", "XX品牌贵30%", "我是主管，先给您两周免费试用，数据说话。",
+    pytest.param("zh-CN", "trainee2", "小陈", "trainee123", "XX品牌贵30%", "我是主管，先给您两周免费试用，数据说话。",
                  "导师已接管", "您好，我接着刚才的聊：您最担心的是哪一点？", id="zh"),
-    pytest.param("en-US", "rep", "rep123", "too expensive for a small shop",
+    pytest.param("en-US", "rep", "Sam", "rep123", "too expensive for a small shop",
                  "I'm Sam's lead: how about a two-week free trial so you see the numbers first?",
                  "mentor has taken over", "Thanks for waiting. What worries you most about the price?", id="en"),
 ]
 
 
-@pytest.mark.parametrize(("locale", "trainee", "password", "scenario", "mentor_text", "banner", "own_reply"), CASES)
+@pytest.mark.parametrize(("locale", "trainee", "name", "password", "scenario", "mentor_text", "banner", "own_reply"),
+                         CASES)
 def test_mentor_takes_over_and_hands_back_while_the_trainee_watches(app_server, browser, shots, locale, trainee,
-                                                                    password, scenario, mentor_text, banner,
+                                                                    name, password, scenario, mentor_text, banner,
                                                                     own_reply):
     learner = browser.new_context(locale=locale, viewport={"width": 1280, "height": 1000}).new_page()
     sign_in(learner, app_server, trainee, password)
@@ -36,8 +38,13 @@ def test_mentor_takes_over_and_hands_back_while_the_trainee_watches(app_server, 
     mentor.get_by_role("tab", name=re.compile("复盘|Review")).click()
     mentor.get_by_text("实时观摩 / Live guided sessions").click()
     mentor.locator("#rv-live-refresh").click()
-    mentor.wait_for_function("() => /\\d/.test(document.querySelector('#rv-live').innerText)", timeout=60_000)
-    session_id = max(int(n) for n in re.findall(r"^\s*(\d+)\s", mentor.locator("#rv-live").inner_text(), re.M))
+    # Wait for this trainee's row itself: while the refresh runs, Gradio's progress text ("0.1s",
+    # "processing | 0.3s") sits inside #rv-live, so "any digit there" passed before any row was drawn.
+    # The table lists newest first and earlier tests on the shared server may leave this trainee's
+    # older sessions open, so take the highest id among this trainee's rows.
+    rows = mentor.locator("#rv-live").get_by_role("row").filter(has_text=name)
+    expect(rows.first).to_be_visible(timeout=60_000)
+    session_id = max(int(text.split()[0]) for text in rows.all_inner_texts())
     mentor.locator("#rv-live-id input").fill(str(session_id))
     mentor.locator("#rv-take-over").click()
     mentor.wait_for_function("() => document.querySelector('#rv-live-view').innerText.includes('导师正在接管')",
