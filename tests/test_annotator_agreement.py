@@ -35,3 +35,16 @@ def test_agreement_reports_each_half_on_the_models_scale():
             assert 0.0 <= figures["binary_f1"] <= 1.0 and -1.0 <= figures["cohen_kappa"] <= 1.0
     assert report["jddc_replies_zh"]["test"]["n"] > 300
     assert -1.0 <= report["jddc_replies_zh"]["test"]["spearman"] <= 1.0
+
+
+def test_text_report_prints_the_agreement_beside_the_model():
+    from evals.understanding.report import text_lines
+
+    half = {"binary_f1": 0.5, "type_macro_f1": 0.4, "n": 10, "objections": 2}
+    report = {"real_dev": {"jddc_customer_zh": {"test": half}, "persuasion_en": {"test": half},
+                           "jddc_replies_zh": {"test": {"spearman": 0.48, "n": 10}}},
+              "annotator_agreement": {"jddc_customer_zh": {"test": {"binary_f1": 0.901}},
+                                      "persuasion_en": {"test": {"binary_f1": 0.99}},
+                                      "jddc_replies_zh": {"test": {"spearman": 0.89}}}}
+    line = [x for x in text_lines(report) if x.startswith("[second annotator")]
+    assert line and "0.901" in line[0] and "0.890" in line[0]

@@ -15,6 +15,11 @@ def text_lines(report: dict) -> list[str]:
                        f"{t['type_macro_f1']:.3f}  (n={t['n']}, objections={t['objections']})")
         r = dev["jddc_replies_zh"]["test"]
         out.append(f"[real jddc_replies_zh, test half] Spearman {r['spearman']:.3f} (n={r['n']})")
+        agree = report.get("annotator_agreement", {})
+        if "jddc_customer_zh" in agree:
+            a, b, c = (agree[k]["test"] for k in ("jddc_customer_zh", "persuasion_en", "jddc_replies_zh"))
+            out.append(f"[second annotator vs the first, test halves] binary F1 {a['binary_f1']:.3f} (JDDC) / "
+                       f"{b['binary_f1']:.3f} (Persuasion)  reply Spearman {c['spearman']:.3f}: the ceiling for the lines above")
     cal = report.get("calibration")
     if cal:
         out.append(f"[calibration] ECE of P(objection) on the real test halves {cal['ece_real_test']:.3f} "
