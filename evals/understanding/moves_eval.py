@@ -3,7 +3,8 @@
 Figures are recomputed from the shipped (or retrained) artefact and the labelled files, not copied from the
 artefact's meta: per move F1 on the held-out fifth of the team-written lines (``data.split_of`` by text, never
 trained on), head beside cues, by language; and, when ``evals/understanding/dev/agentune_rep_moves.jsonl`` and
-``../shared/datasets`` are present, on the test half of real insurance-call agent lines nobody on the team wrote.
+``../shared/datasets`` are present, on the test half of real insurance-call agent lines nobody on the team wrote
+(and, for choosing only, on their tune half).
 ``rep_moves_report()`` returns the same dict for ``coach eval understanding`` (key ``rep_moves``).
 """
 
@@ -19,14 +20,14 @@ from evals.understanding.data import split_of
 from evals.understanding.train_moves import MOVES, MOVES_DIR, _macro, cue_decisions, f1, load_moves, targets
 
 
-def _scores(rows: Sequence[dict]) -> dict:
+def _scores(rows: Sequence[dict], model=None) -> dict:
     """Head and cue F1 per move on ``rows``, overall and by language, with exact-match rates."""
     from coach.roleplay.rep_moves import cue_features, read_cues
     from knowledge.understanding.moves import get_moves
 
     if not rows:
         return {"lines": 0}
-    model = get_moves()
+    model = model or get_moves()
     texts = [r["text"] for r in rows]
     probs = model.probabilities(texts, [cue_features(t) for t in texts])
     order = [model.moves.index(m) for m in MOVES]
@@ -48,13 +49,15 @@ def _scores(rows: Sequence[dict]) -> dict:
     return out
 
 
-def rep_moves_report(folder: Path = MOVES_DIR) -> dict:
-    """The rep-move figures: team-written held-out lines, and real agent lines when their labels are present."""
+def rep_moves_report(folder: Path = MOVES_DIR, model=None) -> dict:
+    """The rep-move figures: team-written held-out lines, and real agent lines when their labels are present.
+    ``model``: a ``MovesModel`` to measure (default: the one the app loads)."""
     from knowledge.understanding.moves import get_moves
 
+    model = model or get_moves()
     rows = [r for r in load_moves(folder) if split_of(r["text"]) == "heldout"]
-    report = {"artefact": str(get_moves().path),
-              "heldout_team_written": _scores(rows),
+    report = {"artefact": str(model.path),
+              "heldout_team_written": _scores(rows, model),
               "note": "held-out: team-written lines (1 in 5 by sha1 of the text), never trained on"}
     try:
         from evals.understanding.agentune_moves import load_agentune_moves
@@ -63,7 +66,9 @@ def rep_moves_report(folder: Path = MOVES_DIR) -> dict:
     except (ImportError, FileNotFoundError):
         real = None
     if real:
-        report["agentune_test_real_words"] = _scores([r for r in real if r["half"] == "test"])
+        report["agentune_test_real_words"] = _scores([r for r in real if r["half"] == "test"], model)
+        # the tune half is for choosing (thresholds, data): printed so nobody has to peek at the test half
+        report["agentune_tune_real_words"] = _scores([r for r in real if r["half"] == "tune"], model)
     return report
 
 

