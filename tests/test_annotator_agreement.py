@@ -48,3 +48,14 @@ def test_text_report_prints_the_agreement_beside_the_model():
                                       "jddc_replies_zh": {"test": {"spearman": 0.89}}}}
     line = [x for x in text_lines(report) if x.startswith("[second annotator")]
     assert line and "0.901" in line[0] and "0.890" in line[0]
+
+
+@needs_dev
+def test_rep_move_agreement_covers_every_labelled_agent_line():
+    from evals.understanding.agentune_moves import load_agentune_moves
+    from evals.understanding.agreement import moves_agreement
+
+    rows = load_agentune_moves()
+    report = moves_agreement(rows)
+    assert report["tune"]["lines"] + report["test"]["lines"] == len(rows)
+    assert 0.0 <= report["test"]["macro_f1"] <= 1.0 and 0.0 <= report["test"]["exact"] <= 1.0

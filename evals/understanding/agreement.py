@@ -72,3 +72,24 @@ def agreement(root: Path | None = None) -> dict:
         "jddc_replies_zh": _replies(ud.load_jddc_replies(root), _second("jddc_replies.jsonl")),
         "note": "second annotator vs first on the same lines; see evals/understanding/dev/second_annotator/NOTES.md",
     }
+
+
+def moves_agreement(rows: list[dict]) -> dict:
+    """Second annotator against the first on labelled agentune agent lines (``load_agentune_moves`` rows), per
+    half: macro F1 over the moves either used (as ``moves_eval`` computes the heads') and exact match."""
+    from evals.understanding.train_moves import MOVES, _macro, f1, targets
+
+    path = SECOND_DIR / "agentune_rep_moves.jsonl"
+    if not path.is_file():
+        return {}
+    second = {(r["conversation"], r["sha"]): r for _number, r in ud.read_jsonl(path)}
+    out = {}
+    for half in ("tune", "test"):
+        part = [r for r in rows if r["half"] == half and (r["conversation"], r["sha"]) in second]
+        if not part:
+            continue
+        first, other = targets(part), targets([second[(r["conversation"], r["sha"])] for r in part])
+        out[half] = {"lines": len(part),
+                     "macro_f1": _macro({m: f1(first[:, j], other[:, j]) for j, m in enumerate(MOVES)}),
+                     "exact": round(float(np.mean(np.all(first == other, axis=1))), 3)}
+    return out

@@ -4,7 +4,9 @@ Figures are recomputed from the shipped (or retrained) artefact and the labelled
 artefact's meta: per move F1 on the held-out fifth of the team-written lines (``data.split_of`` by text, never
 trained on), head beside cues, by language; and, when ``evals/understanding/dev/agentune_rep_moves.jsonl`` and
 ``../shared/datasets`` are present, on the test half of real insurance-call agent lines nobody on the team wrote
-(and, for choosing only, on their tune half).
+(and, for choosing only, on their tune half); likewise in Chinese on JDDC service-agent replies
+(``dev/jddc_rep_moves.jsonl``, keys ``jddc_test_real_words`` / ``jddc_tune_real_words``, or
+``jddc_real_words_skipped`` with the reason when ``../shared/datasets`` is absent).
 ``rep_moves_report()`` returns the same dict for ``coach eval understanding`` (key ``rep_moves``).
 """
 
@@ -69,6 +71,20 @@ def rep_moves_report(folder: Path = MOVES_DIR, model=None) -> dict:
         report["agentune_test_real_words"] = _scores([r for r in real if r["half"] == "test"], model)
         # the tune half is for choosing (thresholds, data): printed so nobody has to peek at the test half
         report["agentune_tune_real_words"] = _scores([r for r in real if r["half"] == "tune"], model)
+        from evals.understanding.agreement import moves_agreement
+
+        # a second annotator on the same lines: how far two readers agree, the ceiling for the figures above
+        report["agentune_second_annotator"] = moves_agreement(real)
+    # Chinese real words: JDDC service-agent replies (labels in dev/jddc_rep_moves.jsonl, text from ../shared)
+    from evals.understanding.jddc_moves import load_jddc_moves
+
+    try:
+        jddc = load_jddc_moves()
+    except FileNotFoundError as exc:
+        report["jddc_real_words_skipped"] = f"{exc}; put the datasets folder next to the checkout to get this figure"
+    else:
+        report["jddc_test_real_words"] = _scores([r for r in jddc if r["half"] == "test"], model)
+        report["jddc_tune_real_words"] = _scores([r for r in jddc if r["half"] == "tune"], model)
     return report
 
 
@@ -83,7 +99,13 @@ def main() -> None:
         print(json.dumps(report, ensure_ascii=False))
         return
     for name, scores in report.items():
+        if name.endswith("_skipped"):
+            print(f"{name}: {scores}")
         if not isinstance(scores, dict):
+            continue
+        if name.endswith("_second_annotator"):
+            for half, value in scores.items():
+                print(f"{name} ({half}): {value['lines']} lines, macro F1 {value['macro_f1']}, exact {value['exact']}")
             continue
         print(f"{name}: {scores['lines']} lines, macro F1 head {scores['macro_f1']} vs cues {scores['macro_f1_cues']}, "
               f"exact {scores['exact']} vs {scores['exact_cues']}")
