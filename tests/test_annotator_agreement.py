@@ -59,3 +59,11 @@ def test_rep_move_agreement_covers_every_labelled_agent_line():
     report = moves_agreement(rows)
     assert report["tune"]["lines"] + report["test"]["lines"] == len(rows)
     assert 0.0 <= report["test"]["macro_f1"] <= 1.0 and 0.0 <= report["test"]["exact"] <= 1.0
+
+
+def test_text_report_prints_the_rep_move_figures():
+    from evals.understanding.report import text_lines
+
+    moves = {"jddc_test_real_words": {"macro_f1": 0.03, "macro_f1_cues": 0.06, "lines": 396}}
+    lines = [x for x in text_lines({"real_dev": {"skipped": "no data"}, "rep_moves": moves}) if "rep moves" in x]
+    assert lines == ["[rep moves, jddc_test_real_words] macro F1 0.03 vs cues 0.06 (n=396)"]

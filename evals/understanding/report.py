@@ -33,4 +33,9 @@ def text_lines(report: dict) -> list[str]:
     for lang, value in report.get("team_original_heldout", {}).items():
         out.append(f"[team-written original held-out {lang}] detection macro-F1 {value['detection_macro_f1']:.3f}  "
                    f"grading Spearman {value['grading_spearman']:.3f}")
+    moves = report.get("rep_moves", {})
+    for key in ("agentune_test_real_words", "jddc_test_real_words", "heldout_team_written"):
+        if key in moves:
+            m = moves[key]
+            out.append(f"[rep moves, {key}] macro F1 {m['macro_f1']} vs cues {m['macro_f1_cues']} (n={m['lines']})")
     return out

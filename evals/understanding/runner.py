@@ -172,6 +172,9 @@ def run(model=None, root: Path | None = None, plot_dir: Path | None = None) -> d
     report["parity"] = parity(model)
     report["team_heldout"] = team_heldout(model)
     report["team_original_heldout"] = old_heldout(model)
+    from evals.understanding.moves_eval import rep_moves_report
+
+    report["rep_moves"] = rep_moves_report()  # what the policy reads from a rep's reply (moves_eval.py)
     if calibration_p:
         value, bins = ece(np.array(calibration_p), np.array(calibration_y, dtype=float))
         report["calibration"] = {"ece_real_test": value, "n": len(calibration_p),
