@@ -16,7 +16,9 @@ START = "<!-- figures: written by `python -m evals.understanding.train_moves --s
 END = "<!-- /figures -->"
 _SETS = (("heldout_team_written", "held-out, written by the team"),
          ("agentune_tune_real_words", "agentune insurance calls, agent lines, tune half (real words; used for choosing)"),
-         ("agentune_test_real_words", "agentune insurance calls, agent lines, test half (real words; reported only)"))
+         ("agentune_test_real_words", "agentune insurance calls, agent lines, test half (real words; reported only)"),
+         ("jddc_tune_real_words", "JDDC zh service-agent replies, tune half (real words; used for choosing)"),
+         ("jddc_test_real_words", "JDDC zh service-agent replies, test half (real words; reported only)"))
 
 
 def _cell(value) -> str:
