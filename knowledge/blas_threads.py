@@ -24,3 +24,22 @@ def limit_blas_threads() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+
+
+def one_blas_thread(fn):
+    """Run ``fn`` with BLAS on one thread whatever the operator or the encoder set.
+
+    Fitted weights depend on the order BLAS sums in: ``coach train`` in a home whose embedding cache already held
+    every training text never loaded the encoder (which is what caps BLAS at one thread), ran BLAS on two threads
+    and wrote weights up to 0.75 apart (a step head's bias) from the shipped ones. Training always on one thread
+    gives the shipped weights on every run."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -25,3 +25,17 @@ def test_loading_the_encoder_puts_numpy_blas_on_one_thread():
 
 def test_an_operators_explicit_thread_count_wins():
     assert _blas_threads({"OPENBLAS_NUM_THREADS": "2"}) == "2"
+
+
+def test_training_runs_blas_on_one_thread_even_when_two_are_set():
+    """Fitted weights depend on BLAS's summing order: `coach train` must give the shipped weights whatever the
+    operator set and whether or not the encoder was loaded (a warm embedding cache never loads it)."""
+    code = ("import numpy\nfrom knowledge.blas_threads import one_blas_thread\n"
+            "from threadpoolctl import threadpool_info\n"
+            "def blas(): return min(i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas')\n"
+            "print(blas(), one_blas_thread(blas)(), blas())")
+    import os
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split() == ["2", "1", "2"]

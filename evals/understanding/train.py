@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.understanding.data import load_customer_lines, load_pairs, load_vote_pairs, split_of
+from knowledge.blas_threads import one_blas_thread
 from knowledge.embeddings import Embedder
 from knowledge.playbooks.loader import DATA_DIR as PLAYBOOK_DIR
 from knowledge.playbooks.loader import load_playbooks, load_shared
@@ -201,6 +202,7 @@ def fit_combiner(coverage, relevance, quality, anti, scores, off_topic=None) -> 
     return np.concatenate([params, gate])
 
 
+@one_blas_thread
 def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | None = None,
           progress: Callable[[str, int, int], None] | None = None, examples_per_kind: int = 4000,
           vote_pairs: list[dict] | None = None) -> dict:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.understanding.data import DataError, read_jsonl, split_of
+from knowledge.blas_threads import one_blas_thread
 from knowledge.embeddings import Embedder
 from knowledge.understanding.heads import LinearHead
 from knowledge.understanding.moves import reply_key
@@ -132,6 +133,7 @@ def _folds(texts: Sequence[str]) -> np.ndarray:
     return np.array([int(hashlib.sha1(f"{SEED}:{t}".encode()).hexdigest()[:8], 16) % FOLDS for t in texts])
 
 
+@one_blas_thread
 def train_moves(embedder: Embedder, target: Path, rows: Sequence[dict], features_of: Callable[[str], dict],
                 read_cues: Callable, progress: Progress | None = None) -> dict:
     """Fit, choose thresholds, measure on the held-out split, write ``target`` (.npz); return the figures."""
