@@ -36,7 +36,7 @@ def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Pat
         from knowledge.understanding.model import UnderstandingModel
 
         report = run(model=UnderstandingModel(artefact, get_embedder()))
-    slim = json.dumps({k: v for k, v in report.items() if k != "targets"}, ensure_ascii=False, indent=1,
+    slim = json.dumps({k: v for k, v in report.items() if k not in ("targets", "rep_moves")}, ensure_ascii=False, indent=1,
                       default=str)
     text = f"""# Data card: {artefact.name}
 
