@@ -88,7 +88,7 @@ def test_the_same_reply_is_read_the_same_way(text):
     other = "您这边有多少家门店？"
     alone = moves.get_moves().probabilities([text], [cue_features(text)])
     batch = moves.get_moves().probabilities([other, text], [cue_features(other), cue_features(text)])
-    moves._LOADED.clear()
+    moves._CACHE.clear()
     fresh = moves.get_moves().probabilities([text], [cue_features(text)])
     assert np.allclose(alone[0], batch[1], atol=1e-6) and np.array_equal(alone, fresh)
     assert read_move(text) == read_move(text)

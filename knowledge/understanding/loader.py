@@ -6,17 +6,15 @@ the package; the artefact is tied to the embedder it was trained with (its vecto
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
-from knowledge.embeddings import get_embedder
 from knowledge.settings import SetupError, get_settings
 from knowledge.understanding.model import CustomerReading, ReplyReading, UnderstandingModel
+from knowledge.understanding.reloading import ReloadingCache
 
-_LOCK = threading.Lock()
-_LOADED: dict[tuple[str, str, float], UnderstandingModel] = {}
+_CACHE: ReloadingCache[UnderstandingModel] = ReloadingCache(UnderstandingModel)
 
 
 def artefact_name(embedder: str) -> str:
@@ -44,14 +42,7 @@ def artefact_path(embedder: str | None = None) -> Path:
 
 def get_understanding(embedder: str | None = None) -> UnderstandingModel:
     """The shared model for the configured (or named) embedder; reloaded when its artefact file changes."""
-    path = artefact_path(embedder)
-    key = (embedder or "", str(path), path.stat().st_mtime)
-    with _LOCK:
-        model = _LOADED.get(key)
-        if model is None:
-            _LOADED.clear()
-            model = _LOADED[key] = UnderstandingModel(path, get_embedder(embedder))
-    return model
+    return _CACHE.get(artefact_path(embedder), embedder)
 
 
 def read_customers(texts: Sequence[str], lang: str | None = None) -> list[CustomerReading]:

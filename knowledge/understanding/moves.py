@@ -12,19 +12,16 @@ a dot product, not an encoder pass.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from knowledge.embeddings import Embedder, get_embedder
+from knowledge.embeddings import Embedder
 from knowledge.settings import SetupError
 from knowledge.understanding.features import strip_fillers
 from knowledge.understanding.heads import LinearHead
-
-_LOCK = threading.Lock()
-_LOADED: dict[tuple[str, str, float], MovesModel] = {}
+from knowledge.understanding.reloading import ReloadingCache
 
 
 def moves_name(embedder: str) -> str:
@@ -86,11 +83,7 @@ def moves_path(embedder: str | None = None) -> Path:
 
 def get_moves(embedder: str | None = None) -> MovesModel:
     """The shared rep-move model for the configured (or named) embedder; reloaded when its file changes."""
-    path = moves_path(embedder)
-    key = (embedder or "", str(path), path.stat().st_mtime)
-    with _LOCK:
-        model = _LOADED.get(key)
-        if model is None:
-            _LOADED.clear()
-            model = _LOADED[key] = MovesModel(path, get_embedder(embedder))
-    return model
+    return _CACHE.get(moves_path(embedder), embedder)
+
+
+_CACHE: ReloadingCache[MovesModel] = ReloadingCache(MovesModel)
