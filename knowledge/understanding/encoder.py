@@ -121,6 +121,7 @@ def _write_atomically(out: Path, data: bytes | bytearray) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; it is a public model, readable like the package's
         try:
             os.replace(tmp, out)  # whole file or nothing: a concurrent assembler's identical file may be replaced
         except PermissionError:  # Windows: another process has the same file open; theirs is as good as ours
