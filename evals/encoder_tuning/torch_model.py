@@ -165,10 +165,14 @@ class E5Encoder(nn.Module):
         if fake_quant is not None:
             self.fake_quant = fake_quant
 
-    def to_tensors(self) -> list[Tensor]:
-        """The module's weights as E5S1 tensors (Q4 ones quantised) for ``write_model``."""
+    def to_tensors(self, layers: range | None = None) -> list[Tensor]:
+        """The module's weights as E5S1 tensors (Q4 ones quantised) for ``write_model``; with ``layers``, only
+        those layers' tensors (a tuned delta: re-quantising the 96 M frozen word-table floats costs seconds)."""
+        wanted = None if layers is None else tuple(f"l{i}." for i in layers)
         out = []
         for name, (param, _) in self._tensor_map().items():
+            if wanted is not None and not name.startswith(wanted):
+                continue
             arr = param.detach().cpu().float().numpy().reshape(-1).copy()
             if self._is_q4(name):
                 blocks = quantize_q4_0(arr)
@@ -182,20 +186,32 @@ class E5Encoder(nn.Module):
         write_model(path, self.header, self.tokenizer_bytes, self.to_tensors())
 
     # ---------------------------------------------------------------- forward
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """ids/mask [B, L] (mask True on real tokens, left-aligned) -> mean-pooled [B, H]
-        over each row's real tokens, before normalisation (what a window contributes)."""
-        B, L = ids.shape
+    # The forward pass in stages, so training can run the frozen lower layers once per text and the tuned top
+    # layers every step: forward = pool(run_layers(embed_tokens(ids), mask), mask).
+    def embed_tokens(self, ids: torch.Tensor) -> torch.Tensor:
         word = self.word_emb[ids]
         if self.fake_quant:
             word = fake_quant_q4(word)  # row-wise blocks: same as quantising the table
-        x = self.eln(word + self.pos_emb[:L].unsqueeze(0) + self.type_emb[0])
-        key_bias = torch.zeros(B, 1, 1, L, dtype=x.dtype, device=x.device)
+        return self.eln(word + self.pos_emb[: ids.shape[1]].unsqueeze(0) + self.type_emb[0])
+
+    def run_layers(self, x: torch.Tensor, mask: torch.Tensor, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        """Layers ``start``..``stop`` over hidden states ``x`` [B, L, H]; padding (mask False) is never attended."""
+        key_bias = torch.zeros(x.shape[0], 1, 1, x.shape[1], dtype=x.dtype, device=x.device)
         key_bias = key_bias.masked_fill(~mask[:, None, None, :], float("-inf"))
-        for ly in self.layers:
+        for ly in self.layers[start:stop]:
             x = ly(x, key_bias)
+        return x
+
+    @staticmethod
+    def pool(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean over each row's real tokens (<s>/</s> included, as the engine), before normalisation."""
         m = mask.unsqueeze(-1).to(x.dtype)
         return (x * m).sum(1) / m.sum(1)
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """ids/mask [B, L] (mask True on real tokens, left-aligned) -> mean-pooled [B, H]
+        over each row's real tokens, before normalisation (what a window contributes)."""
+        return self.pool(self.run_layers(self.embed_tokens(ids), mask), mask)
 
     def embed(self, texts: list[str], is_query: bool = False, batch_size: int = 64) -> torch.Tensor:
         """L2-normalised embeddings [n, H], windows combined as the engine's ``embed_n``."""

@@ -39,7 +39,7 @@ from tqdm import tqdm
 
 from evals.encoder_tuning import q4_format
 from evals.encoder_tuning.delta import write_delta
-from evals.encoder_tuning.q4_format import DTYPE_F32, DTYPE_Q4_0, E5Image, Tensor, quantize_q4_0
+from evals.encoder_tuning.q4_format import E5Image
 from evals.encoder_tuning.torch_model import E5Encoder, Q4Linear
 from evals.understanding.data import DATA_DIR, load_customer_lines, load_pairs, split_of
 from knowledge.settings import get_settings
@@ -132,27 +132,14 @@ def trainable_encoder(image: E5Image, top: int) -> E5Encoder:
     return model
 
 
-def _key_bias(mask: torch.Tensor) -> torch.Tensor:
-    bias = torch.zeros(mask.shape[0], 1, 1, mask.shape[1])
-    return bias.masked_fill(~mask[:, None, None, :], float("-inf"))
-
-
 def _bottom(model: E5Encoder, first: int, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Hidden states after the frozen layers (E5Encoder.forward up to layer ``first``)."""
-    x = model.eln(model.word_emb[ids] + model.pos_emb[: ids.shape[1]].unsqueeze(0) + model.type_emb[0])
-    bias = _key_bias(mask)
-    for layer in model.layers[:first]:
-        x = layer(x, bias)
-    return x
+    """Hidden states after the frozen layers (the first ``first``)."""
+    return model.run_layers(model.embed_tokens(ids), mask, 0, first)
 
 
 def _top(model: E5Encoder, first: int, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """The trainable layers, mean pool over the window (<s>/</s> included, as the engine), L2 norm."""
-    bias = _key_bias(mask)
-    for layer in model.layers[first:]:
-        x = layer(x, bias)
-    m = mask.unsqueeze(-1).to(x.dtype)
-    return nn.functional.normalize((x * m).sum(1) / m.sum(1), dim=-1)
+    """The trainable layers, mean pool over the window, L2 norm: the vector the engine would give."""
+    return nn.functional.normalize(model.pool(model.run_layers(x, mask, first), mask), dim=-1)
 
 
 def _window(model: E5Encoder, text: str) -> list[int]:
@@ -195,22 +182,6 @@ def _batches(idx: list[int], hidden: list[torch.Tensor], size: int, rng: random.
     batches = [ordered[s : s + size] for s in range(0, len(ordered), size)]
     rng.shuffle(batches)
     return batches
-
-
-def trained_tensors(model: E5Encoder, first: int) -> list[Tensor]:
-    """The tuned layers' tensors as the engine stores them (Q4 ones quantised). Only those: quantising the
-    frozen 96 M word-embedding floats again (``to_tensors``) would cost seconds to reproduce the shipped bytes."""
-    tuned = tuple(f"l{i}." for i in range(first, len(model.layers)))
-    out = []
-    for name, (param, _) in model._tensor_map().items():  # the file's names, same package
-        if not name.startswith(tuned):
-            continue
-        arr = param.detach().float().numpy().reshape(-1).copy()
-        if model._is_q4(name):
-            out.append(Tensor(name, DTYPE_Q4_0, arr.size, arr, quantize_q4_0(arr)))
-        else:
-            out.append(Tensor(name, DTYPE_F32, arr.size, arr))
-    return out
 
 
 def _warm_head(head: nn.Linear, opt: torch.optim.Optimizer, vectors: torch.Tensor, y: torch.Tensor,
@@ -279,7 +250,7 @@ def tune(data: TuneData, out: Path | None = None, config: TuneConfig = TuneConfi
                 steps += 1
             epoch_loss.append(round(total / max(len(batches), 1), 4))
         trained = time.perf_counter()
-        meta = write_delta(trained_tensors(model, first), out)
+        meta = write_delta(model.to_tensors(range(first, len(model.layers))), out)
     if out == default_out():
         prune_assembled(keep=meta.id)  # the previous tuned encoder's 71 MB assembled file is of no further use
     return {

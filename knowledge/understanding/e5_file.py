@@ -26,7 +26,7 @@ import numpy as np
 
 __all__ = [
     "QK", "DTYPE_F32", "DTYPE_Q4_0", "Q4_BLOCK", "HEADER", "Header", "DirEntry", "Layout", "parse_layout",
-    "read_layout", "decode_tensor", "dequantize_q4_0", "quantize_q4_0", "shipped_model_path", "align",
+    "read_layout", "read_tensor", "decode_tensor", "dequantize_q4_0", "quantize_q4_0", "shipped_model_path", "align",
 ]
 
 QK = 32
@@ -116,6 +116,14 @@ def read_layout(path: str | Path) -> Layout:
     """The layout of the E5S1 file at ``path``, read through a memory map (no 71 MB read)."""
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         return parse_layout(mm, str(path))
+
+
+def read_tensor(path: str | Path, name: str) -> np.ndarray:
+    """One tensor of the E5S1 file at ``path`` as float32 values, without reading the rest of the file."""
+    entry = read_layout(path).entries[name]
+    with open(path, "rb") as fh:
+        fh.seek(entry.offset)
+        return decode_tensor(entry, fh.read(entry.nbytes))
 
 
 def decode_tensor(entry: DirEntry, raw: bytes | memoryview) -> np.ndarray:
