@@ -76,7 +76,7 @@ def test_a_live_card_appears_exactly_when_the_uncalibrated_type_probability_reac
     from knowledge.understanding.features import customer_features
 
     texts = CARD_LINES[lang]
-    vectors = model._embed(texts)
+    vectors = model._embed_customers(texts)
     raw = model.objection_probabilities(vectors, customer_features(vectors, texts, model.cues), calibrated=False)
     playbooks = load_playbooks()
     kit = LiveKit(detector=get_detector(), playbooks=playbooks, judge=CueJudge(playbooks))

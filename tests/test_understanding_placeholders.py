@@ -31,7 +31,7 @@ def test_the_model_embeds_the_stand_in_not_the_tag():
     model = get_understanding()
     for masked, natural in (("[金额x]元的东西现在卖[金额x]元，太贵了吧", "100元的东西现在卖100元，太贵了吧"),
                             ("[AMOUNT] a seat is way over what we pay now", "$100 a seat is way over what we pay now")):
-        vectors = model._embed([masked, natural])
+        vectors = model._embed_customers([masked, natural])
         assert np.allclose(vectors[0], vectors[1])
         reading = model.read_customers([masked])[0]
         assert reading.text == masked and reading.objection == "price"

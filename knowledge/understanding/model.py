@@ -114,17 +114,24 @@ class Combiner:
 
 
 class UnderstandingModel:
-    """Loaded from one trained artefact (``.npz``) and given the embedder it was trained with."""
+    """Loaded from one trained artefact (``.npz``) and given the encoders it was trained with: ``embedder`` reads
+    replies and both sides of a pair (the reply heads), ``customer_embedder`` (default: the same) reads customer
+    lines for the customer heads. With a tuned encoder the two differ (see ``encoder``), and a pair's customer
+    line is read by both."""
 
-    def __init__(self, path: str | Path, embedder: Embedder) -> None:
+    def __init__(self, path: str | Path, embedder: Embedder, customer_embedder: Embedder | None = None) -> None:
         self.path = Path(path)
         self.embedder = embedder
+        self.customer_embedder = customer_embedder or embedder
         with np.load(self.path, allow_pickle=False) as data:
             self.meta = json.loads(str(data["meta"]))
             self.cues = CueSet.from_json(self.meta["cues"])
             self.heads = {name: LinearHead.load(name, data) for name in
                           ("objection", "signals", "sentiment", "question",
                            "steps", "anti", "relevance", "answers", "quality")}
+            # whether a reply asks something, on the reply encoder's vectors (the question head when one encoder)
+            self.heads["reply_question"] = (LinearHead.load("reply_question", data) if "reply_question.meta" in data
+                                            else self.heads["question"])
             self.combiner = Combiner(np.asarray(data["combiner"], dtype=np.float64))
             self._examples = {kind: _ExampleBank.load(kind, data) for kind in ("customer", "reply")}
             self.pair_vote, self._pair_bank, self._pair_labels = None, None, None
@@ -149,25 +156,35 @@ class UnderstandingModel:
 
     # -- customer lines ---------------------------------------------------------------------------------
 
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+    @property
+    def two_encoders(self) -> bool:
+        return self.customer_embedder is not self.embedder
+
+    def _embed(self, texts: Sequence[str], embedder: Embedder | None = None) -> np.ndarray:
         unique = list(dict.fromkeys(t or "." for t in texts))
-        vectors = (self.embedder.embed([with_stand_ins(t) for t in unique], kind="query") if unique
+        vectors = ((embedder or self.embedder).embed([with_stand_ins(t) for t in unique], kind="query") if unique
                    else np.zeros((0, 1), dtype=np.float32))
         where = {t: i for i, t in enumerate(unique)}
         return vectors[[where[t or "."] for t in texts]] if texts else vectors
 
+    def _embed_customers(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, self.customer_embedder)
+
     def embed_ahead(self, texts: Sequence[str]) -> None:
-        """Embed customer lines now (into the embedder's cache), exactly as ``read_replies`` will key them, so
+        """Embed customer lines now (into the encoders' caches), exactly as ``read_replies`` will key them, so
         the later grade of a reply to them embeds the reply alone."""
-        self._embed([str(t).strip() for t in texts])
+        texts = [str(t).strip() for t in texts]
+        self._embed(texts)
+        if self.two_encoders:
+            self._embed_customers(texts)
 
     def read_customers(self, texts: Sequence[str], lang: str | None = None, vectors: np.ndarray | None = None,
                        nearest: int = 0) -> list[CustomerReading]:
-        """Read many customer lines with one embedding batch."""
+        """Read many customer lines with one embedding batch (``vectors``: theirs from the customer encoder)."""
         texts = [str(t).strip() for t in texts]
         if not texts:
             return []
-        vectors = self._embed(texts) if vectors is None else vectors
+        vectors = self._embed_customers(texts) if vectors is None else vectors
         features = customer_features(vectors, texts, self.cues)
         raw = self.objection_probabilities(vectors, features, calibrated=False)
         probs = self.calibrate(raw)
@@ -183,12 +200,13 @@ class UnderstandingModel:
             out.append(reading)
         return out
 
-    def asks(self, features: np.ndarray, texts: list[str]) -> np.ndarray:
+    def asks(self, features: np.ndarray, texts: list[str], head: str = "question") -> np.ndarray:
         """P(the line asks something that expects an answer); an artefact with ``question_form`` also reads
-        the line's grammar (a tag question 「…有赠送吧」 / "…, right?" is a question)."""
+        the line's grammar (a tag question 「…有赠送吧」 / "…, right?" is a question). ``head`` "reply_question"
+        reads a reply on the reply encoder's vectors."""
         if self.meta.get("question_form"):
             features = np.hstack([features, question_form(texts)])
-        return self.heads["question"].predict(features)[:, 0]
+        return self.heads[head].predict(features)[:, 0]
 
     def objection_probabilities(self, vectors: np.ndarray, features: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """The linear head's class probabilities, joined with the nearest labelled lines' vote when the
@@ -276,7 +294,8 @@ class UnderstandingModel:
         reply_texts = [r for _, r in pairs]
         vectors = self._embed([*customer_texts, *reply_texts])
         cvec, rvec = vectors[:len(pairs)], vectors[len(pairs):]
-        customers = customers or self.read_customers(customer_texts, vectors=cvec)
+        customers = customers or self.read_customers(
+            customer_texts, vectors=self._embed_customers(customer_texts) if self.two_encoders else cvec)
         cprobs = np.array([[self.raw_p_objection(c), c.question] for c in customers], dtype=np.float32)
         features = pair_features(cvec, rvec, customer_texts, reply_texts, self.cues, cprobs)
         tail = 0
@@ -306,7 +325,7 @@ class UnderstandingModel:
             relevance = np.hstack([off[:, None], rest * (1.0 - off)[:, None]])
         answers = self.heads["answers"].predict(features)[:, 0]
         quality = np.clip(self.heads["quality"].predict(features)[:, 0], 0.0, 1.0)
-        own_question = self.asks(customer_features(rvec, reply_texts, self.cues), reply_texts)
+        own_question = self.asks(customer_features(rvec, reply_texts, self.cues), reply_texts, "reply_question")
         out = []
         for i, (customer, reply) in enumerate(pairs):
             asked = customers[i].question >= 0.5

@@ -27,13 +27,15 @@ def train(
     from evals.understanding.card import write_card
     from evals.understanding.data import DATA_DIR, load_customer_lines, load_pairs, load_vote_pairs
     from evals.understanding.train import train as fit
+    from knowledge.embeddings import get_embedder
     from knowledge.settings import get_settings
     from knowledge.understanding.encoder import encoder_id, understanding_embedder
     from knowledge.understanding.loader import artefact_name
 
     settings = get_settings()
-    # the encoder the understanding layer reads with: a tuned one (evals.encoder_tuning.train) when its delta exists
-    embedder, encoder = understanding_embedder(), encoder_id()
+    # replies and rep moves are read by retrieval's encoder; customer lines by the understanding encoder, a tuned
+    # one (evals.encoder_tuning.train) when its delta exists
+    embedder, customer_embedder, encoder = get_embedder(), understanding_embedder(), encoder_id()
     name = artefact_name(settings.embedder)
     if ship:
         target = Path(__file__).resolve().parents[2] / "knowledge" / "understanding" / "weights" / name
@@ -52,18 +54,18 @@ def train(
             bar = bars[stage] = tqdm(total=total, desc=stage, unit="", disable=json_out, leave=True)
         bar.update(done - bar.n)
 
-    figures = fit(embedder, target, rows, progress=progress, vote_pairs=load_vote_pairs(folder), encoder_id=encoder)
+    figures = fit(embedder, target, rows, progress=progress, vote_pairs=load_vote_pairs(folder), encoder_id=encoder,
+                  customer_embedder=customer_embedder)
     # the rep-move heads (what a reply asks and offers, as the simulated customer hears it), beside the artefact
     from evals.understanding.train_moves import MOVES_DIR, rebuild
     from knowledge.understanding.moves import moves_name
 
     moves_folder = folder if any(folder.glob("rep_moves_*.jsonl")) else MOVES_DIR
-    figures["rep_moves"] = rebuild(target.parent / moves_name(settings.embedder), moves_folder, embedder, progress,
-                                   encoder)
+    figures["rep_moves"] = rebuild(target.parent / moves_name(settings.embedder), moves_folder, embedder, progress)
     for bar in bars.values():
         bar.close()
     if ship:
-        if encoder:  # the shipped heads read through the tuned encoder: it ships beside them
+        if encoder:  # the shipped customer heads read through the tuned encoder: it ships beside them
             import shutil
 
             from knowledge.understanding.encoder import DELTA_NAME, delta_path
