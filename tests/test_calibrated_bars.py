@@ -11,7 +11,7 @@ from knowledge.playbooks import load_playbooks
 
 # Real detections the calibrated model is less than 40 % sure of, but which read as objections (and passed the
 # live card's 0.4 bar) before calibration.
-MODEST = {"zh": ("有没有优惠啊", "price"), "en": ("Can I trust you guys?", "trust")}
+MODEST = {"zh": ("有点犹豫", "stall"), "en": ("Hmm, that's a lot for us", "price")}
 LINES = {"zh": ["有没有优惠啊", "运费还要自己出啊", "你们靠谱吗", "老板还没点头", "我们现在用的挺好的", "好的，谢谢",
                 "这个价格有点高吧", "不会是假货吧", "那就下周二吧"],
          "en": ["Seems a lot", "Can I trust you guys?", "I'd have to ask around", "Not sure we need this",

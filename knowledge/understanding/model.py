@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr
 
 from knowledge.embeddings import Embedder
+from knowledge.settings import SetupError
 from knowledge.taxonomy import ANTI_PATTERNS, DECISION_SIGNALS, NO_OBJECTION, OBJECTION_TYPES, STEPS
 from knowledge.understanding.answer_form import answer_form_matrix, question_form
 from knowledge.understanding.calibration import PriorShift
@@ -144,6 +145,11 @@ class UnderstandingModel:
             if self.meta.get("off_topic_vote") and self._pair_bank is not None:  # the same pairs, another label
                 self.off_topic_vote = PairVote(**self.meta["off_topic_vote"])
                 self._off_topic_labels = np.asarray(data["pair_vote.off_topic"], dtype=int)
+        wanted = self.meta.get("customer_embedder")  # set when the customer heads were fit on another encoder
+        if wanted and getattr(self.customer_embedder, "name", None) != wanted:
+            raise SetupError(f"{self.path}: its customer heads read lines through {wanted}, not "
+                             f"{getattr(self.customer_embedder, 'name', '?')}; load it with that encoder "
+                             "(knowledge.understanding.get_understanding does), or run `coach train`")
         self.blend = Blend(**self.meta["neighbours"]) if self.meta.get("neighbours") else None
         self.calibration = PriorShift(**self.meta["calibration"]) if self.meta.get("calibration") else None
         bank = self._examples["customer"]
