@@ -54,7 +54,8 @@ def _forget_replies() -> None:
     from knowledge.embeddings import get_embedder
     from knowledge.understanding import get_understanding
 
-    for embedder in {id(e): e for e in (get_embedder(), get_understanding().embedder)}.values():
+    model = get_understanding()
+    for embedder in {id(e): e for e in (get_embedder(), model.embedder, model.customer_embedder)}.values():
         if hasattr(embedder, "go_cold"):  # the grader's model keeps the embedder it was first loaded with
             embedder.go_cold()
 
