@@ -52,7 +52,7 @@ def _near(a: str, b: str) -> bool:
 def judge_session(lines: list[str], lang: str, persona, competitors: list[str]) -> list[dict[str, bool]]:
     """One verdict per customer line: inversion, contradiction, repeat, wrong_language."""
     from knowledge.understanding.features import detect_lang, is_question
-    from knowledge.understanding.loader import read_customers, read_replies
+    from knowledge.understanding.loader import get_understanding, read_customers, read_replies
 
     # read every line as a reply to one fixed customer concern, so a verdict does not depend on its neighbours
     pairs = [(CONCERN["en" if lang == "en" else "zh"], line) for line in lines]
@@ -62,7 +62,9 @@ def judge_session(lines: list[str], lang: str, persona, competitors: list[str]) 
     for i, (line, reply, reading) in enumerate(zip(lines, replies, readings, strict=True)):
         offers_discount = reply.anti_patterns.get("discount_without_tradeoff", 0.0) >= 0.9 and not is_question(line)
         reads_as_rep = reply.quality >= 0.4 or max(reply.steps.get(s, 0.0) for s in SELLER_STEPS) >= 0.5
-        not_a_customer = reading.p_objection < 0.4 and reading.buying < 0.5
+        # the bar was set on P(objection) before calibration existed: read it on that scale, as the live cards and
+        # the chat guard do, so a recalibration (a new prior or temperature) does not move the verdicts
+        not_a_customer = get_understanding().raw_p_objection(reading) < 0.4 and reading.buying < 0.5
         sells = offers_discount or (not_a_customer and reads_as_rep)
         about_budget = reading.objection == "budget" or reading.signal_probabilities.get("budget_confirmed", 0) >= 0.5
         other_vendor = any(c and c != persona.competitor and c in line for c in competitors)
