@@ -70,7 +70,9 @@ def train(
 
             from knowledge.understanding.encoder import DELTA_NAME, delta_path
 
-            shutil.copyfile(delta_path(), target.parent / DELTA_NAME)
+            source, shipped = delta_path(), target.parent / DELTA_NAME
+            if not (shipped.exists() and shipped.samefile(source)):  # retraining on the shipped delta itself
+                shutil.copyfile(source, shipped)
         write_card(target, figures)
     if json_out:
         typer.echo(json.dumps({"artefact": str(target), **figures}, ensure_ascii=False))
