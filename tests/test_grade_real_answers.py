@@ -21,7 +21,7 @@ CASES = {
     "zh": [
         ("这个能打电话也能导航是吧", "亲，是可以的哦", "亲，您好，很高兴为您服务，请问还有什么可以帮您的吗"),
         ("充电头有送的吧", "是的", "感谢您对本店的支持，祝您购物愉快哦"),
-        ("用移动的卡行不行", "亲亲 不支持的", "您好，在的呢，请问有什么可以帮您"),
+        ("这台平板能插电话卡吗", "用不了的亲", "您好，在线的呢，请问有什么可以帮您"),
         ("一共有几个尺码可选", "亲，有M和L两个尺码哦", "亲，满意的话麻烦给小妹一个五星好评哦"),
         ("取消订单", "好的 已为您取消成功", "您好，很高兴为您服务，请问还有其他问题吗"),
     ],
@@ -41,7 +41,7 @@ TAG_QUESTIONS = {"zh": ["充电头有送的吧", "这个能打电话也能导航
 
 def _case_ids():
     return [pytest.param(lang, i, id=f"{lang}-{i}", marks=[pytest.mark.xfail(
-        strict=True, reason="known failure: a bare Chinese 'no' (「亲亲 不支持的」) still reads as ignoring the "
+        strict=True, reason="known failure: a bare Chinese 'no' (「用不了的亲」) still reads as ignoring the "
                             "question; see CARD.md")] if (lang, i) == ("zh", 2) else [])
             for lang in CASES for i in range(len(CASES[lang]))]
 

@@ -21,7 +21,7 @@ FAILURE_MODES = """- Real customer-service chats are ~90 % non-objections; the h
   split 0.805 → 0.803 (zh) and 0.780 → 0.773 (en) Spearman.
 - Sarcasm, very short replies (嗯, 好) and lines that only make sense with the previous turn are read alone.
 - A short, correct answer still scores below what a coach would give on real shop chats (「是的」 after a tag
-  question ~30, "Yes." ~50, labels say 60–68), and a bare Chinese "no" (「亲亲 不支持的」) can read as ignoring
+  question ~30, "Yes." ~50, labels say 60–68), and a bare Chinese "no" (「用不了的亲」) can read as ignoring
   the question and score below a service formula; the pairs in `pairs_*_direct_answers*.jsonl` narrowed, not
   closed, this gap.
 - The score is a linear combination over one sentence embedding of the whole reply: a long reply that does
@@ -47,10 +47,11 @@ def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Pat
     if report is None:
         from evals.understanding.runner import run
         from knowledge.embeddings import get_embedder
-        from knowledge.understanding.encoder import understanding_embedder
+        from knowledge.understanding.encoder import pair_customer_embedder, understanding_embedder
         from knowledge.understanding.model import UnderstandingModel
 
-        report = run(model=UnderstandingModel(artefact, get_embedder(), understanding_embedder()))
+        report = run(model=UnderstandingModel(artefact, get_embedder(), understanding_embedder(),
+                                              pair_customer_embedder()))
     with np.load(artefact, allow_pickle=False) as data:
         encoder = json.loads(str(data["meta"])).get("encoder_id")
     encoder_note = ("" if not encoder else
