@@ -62,6 +62,11 @@ class Detector:
         """A confidence bar set before calibration, on the calibrated scale (see UnderstandingModel)."""
         return self.model.on_real_scale(bar, p_objection)
 
+    def search_vector(self, text: str, index_embedder: str | None):
+        """A vector to search an index of ``index_embedder``'s vectors with for ``text``, already computed beside
+        its detection, or None."""
+        return self.model.search_vector(text, index_embedder)
+
     def signals(self, text: str) -> list[str]:
         """Decision signals in the utterance, in taxonomy order."""
         found = set(self.detect(text).signals)

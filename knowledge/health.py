@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-CHECK_MODULES = ["knowledge.index.health", "coach.llm.doctor_check"]
+CHECK_MODULES = ["knowledge.index.health", "knowledge.understanding.twin.doctor_check", "coach.llm.doctor_check"]
 
 
 @dataclass

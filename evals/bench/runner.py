@@ -55,7 +55,8 @@ def _forget_replies() -> None:
     from knowledge.understanding import get_understanding
 
     model = get_understanding()
-    for embedder in {id(e): e for e in (get_embedder(), model.embedder, model.customer_embedder)}.values():
+    for embedder in {id(e): e for e in (get_embedder(), model.embedder, model.customer_embedder,
+                                        model.pair_embedder)}.values():
         if hasattr(embedder, "go_cold"):  # the grader's model keeps the embedder it was first loaded with
             embedder.go_cold()
 

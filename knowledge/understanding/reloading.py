@@ -15,7 +15,12 @@ import numpy as np
 
 from knowledge.embeddings import get_embedder
 from knowledge.settings import SetupError
-from knowledge.understanding.encoder import delta_path, encoder_id, understanding_embedder
+from knowledge.understanding.encoder import (
+    delta_path,
+    encoder_id,
+    pair_customer_embedder,
+    understanding_embedder,
+)
 
 Model = TypeVar("Model")
 
@@ -54,7 +59,7 @@ def check_encoder(path: Path, in_use: str | None) -> None:
 
 class ReloadingCache(Generic[Model]):
     """``tuned_customers``: the model reads customer lines with the understanding encoder (built as
-    ``build(path, embedder, customer_embedder)``); otherwise with retrieval's encoder alone (``build(path,
+    ``build(path, embedder, customer_embedder, pair_embedder)``); otherwise with retrieval's encoder alone (``build(path,
     embedder)``), and its artefact must name no tuned encoder."""
 
     def __init__(self, build: Callable[..., Model], tuned_customers: bool = False) -> None:
@@ -75,7 +80,8 @@ class ReloadingCache(Generic[Model]):
                 self._loaded.clear()
                 check_encoder(path, in_use)
                 model = self._loaded[key] = (
-                    self._build(path, get_embedder(embedder), understanding_embedder(embedder))
+                    self._build(path, get_embedder(embedder), understanding_embedder(embedder),
+                                pair_customer_embedder(embedder))
                     if self._tuned_customers else self._build(path, get_embedder(embedder)))
         return model
 

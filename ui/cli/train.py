@@ -29,7 +29,7 @@ def train(
     from evals.understanding.train import train as fit
     from knowledge.embeddings import get_embedder
     from knowledge.settings import get_settings
-    from knowledge.understanding.encoder import encoder_id, understanding_embedder
+    from knowledge.understanding.encoder import encoder_id, pair_customer_embedder, understanding_embedder
     from knowledge.understanding.loader import artefact_name
 
     settings = get_settings()
@@ -55,7 +55,7 @@ def train(
         bar.update(done - bar.n)
 
     figures = fit(embedder, target, rows, progress=progress, vote_pairs=load_vote_pairs(folder), encoder_id=encoder,
-                  customer_embedder=customer_embedder)
+                  customer_embedder=customer_embedder, pair_embedder=pair_customer_embedder())
     # the rep-move heads (what a reply asks and offers, as the simulated customer hears it), beside the artefact
     from evals.understanding.train_moves import MOVES_DIR, rebuild
     from knowledge.understanding.moves import moves_name
