@@ -59,7 +59,6 @@ def play(lang: str, read_ahead: bool, embedded: list[str]):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_grade_after_a_read_ahead_embeds_the_reply_alone(seeded_home, embedded, lang):
-    from knowledge.understanding import get_understanding
 
     _cold()  # nothing from the shipped seed: the read-ahead must do it
     opening, turn, texts = play(lang, True, embedded)
@@ -69,7 +68,6 @@ def test_the_grade_after_a_read_ahead_embeds_the_reply_alone(seeded_home, embedd
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_without_a_read_ahead_the_grade_embeds_the_customer_line_too(seeded_home, embedded, lang):
-    from knowledge.understanding import get_understanding
 
     _cold()
     opening, _, texts = play(lang, False, embedded)
@@ -78,7 +76,6 @@ def test_without_a_read_ahead_the_grade_embeds_the_customer_line_too(seeded_home
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_read_ahead_changes_no_grade(seeded_home, embedded, lang):
-    from knowledge.understanding import get_understanding
 
     _cold()
     _, cold, _ = play(lang, False, embedded)
