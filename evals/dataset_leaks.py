@@ -103,16 +103,12 @@ def load_reviewed(path: Path = REVIEWED) -> set[str]:
     """The shas of units a person judged to be formulas of the trade, not anyone's own words.
 
     Each row: ``{"sha": ..., "dataset": ..., "row": ..., "why": ...}``; a bad row names its line."""
+    from evals.understanding.data import read_jsonl
+
     if not path.is_file():
         return set()
     shas = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path} line {number}: not valid JSON ({exc.msg})") from exc
+    for number, row in read_jsonl(path):
         if not re.fullmatch(r"[0-9a-f]{12}", str(row.get("sha", ""))) or not row.get("why"):
             raise ValueError(f"{path} line {number}: needs 'sha' (12 hex digits, unit_sha) and 'why'")
         shas.add(row["sha"])
