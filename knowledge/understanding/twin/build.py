@@ -21,6 +21,7 @@ __all__ = ["TwinUnavailable", "build_library", "source_paths"]
 
 BASE_FLAGS = ("-O3", "-funroll-loops", "-ffast-math", "-fPIC", "-shared")
 SIMD_FLAGS = ("-mavx2", "-mfma")
+VNNI_FLAGS = ("-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni")  # e5_twin.c's own matmul kernel
 LIB_PREFIX = "e5-twin-"
 
 
@@ -56,12 +57,23 @@ def _accepts(cc: str, flags: tuple[str, ...]) -> bool:
             return False
 
 
-def _cpu_has_avx2() -> bool:
+def _cpu_flags() -> set[str]:
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return False
-    return " avx2" in flags and " fma" in flags
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
+def _cpu_has_avx2() -> bool:
+    return {"avx2", "fma"} <= _cpu_flags()
+
+
+def _cpu_has_vnni() -> bool:
+    return {"avx512f", "avx512bw", "avx512vl", "avx512_vnni"} <= _cpu_flags()
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +83,8 @@ def _flags(cc: str) -> tuple[str, ...]:
         flags.append("-fopenmp")
     if _cpu_has_avx2() and _accepts(cc, SIMD_FLAGS):
         flags += SIMD_FLAGS
+        if _cpu_has_vnni() and _accepts(cc, VNNI_FLAGS):
+            flags += VNNI_FLAGS
     return tuple(flags)
 
 

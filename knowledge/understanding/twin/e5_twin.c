@@ -12,6 +12,98 @@
  */
 #include "e5.c"
 
+/* ---- the matmul with AVX-512 VNNI (built only where the compiler targets it) ---------------------------------
+ * The same integer products as e5.c's matmul_q4q8 (4-bit weight nibbles x int8 activations, per 32-weight block),
+ * one vpdpbusd per 64 weights instead of maddubs + madd per 32, over 4 weight rows x 4 tokens at a time so each
+ * loaded weight and activation vector is used 4 times. The nibbles' -8 offset enters the integer sums (each
+ * vpdpbusd starts from -8 x the block's activation sum in one lane), and block scales multiply the int32 partial
+ * sums in float as in e5.c, so only the order of float additions differs from e5.c (last-bit differences). Any
+ * shape it does not cover goes to e5.c's kernel. */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+#define TWIN_KERNEL "avx512-vnni"
+#define FR 4
+#define FT 4
+static inline __m512i twin_nibbles2(const block_q4_0 *RESTRICT b) {
+    const __m128i low = _mm_set1_epi8(0x0F);
+    __m128i b0 = _mm_loadu_si128((const __m128i *)b[0].qs), b1 = _mm_loadu_si128((const __m128i *)b[1].qs);
+    __m256i x0 = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b0, 4), low), _mm_and_si128(b0, low));
+    __m256i x1 = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b1, 4), low), _mm_and_si128(b1, low));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(x0), x1, 1);
+}
+
+static void twin_matmul(const block_q4_0 *W, const float *bias, const int8_t *aq, const float *ad,
+                        const int32_t *as, float *Y, int L, int nout, int nin) {
+    int nb = nin / QK, np = nb / 2;
+    if ((nb & 1) || nout % FR || nb > 64 || L <= 0) {
+        matmul_q4q8(W, bias, aq, ad, as, Y, L, nout, nin);
+        return;
+    }
+    /* per token and block pair, 16 lanes each (8 for block 2p, 8 for block 2p+1): the activation scales, and the
+     * offset term -8 x the block's int sum in the block's first lane (zero elsewhere) */
+    float *sv = (float *)aligned_alloc(64, (size_t)L * np * 16 * sizeof(float));
+    int32_t *ov = (int32_t *)aligned_alloc(64, (size_t)L * np * 16 * sizeof(int32_t));
+    for (int t = 0; t < L; t++)
+        for (int b = 0; b < nb; b++) {
+            size_t at = ((size_t)t * np + b / 2) * 16 + (b & 1) * 8;
+            for (int j = 0; j < 8; j++) { sv[at + j] = ad[(size_t)t * nb + b]; ov[at + j] = 0; }
+            ov[at] = -8 * as[(size_t)t * nb + b];
+        }
+#pragma omp parallel if (!omp_in_parallel())
+    {
+        int8_t *wexp = (int8_t *)aligned_alloc(64, (size_t)FR * nin);
+        float *wsv = (float *)aligned_alloc(64, (size_t)FR * np * 16 * sizeof(float));
+#pragma omp for schedule(static)
+        for (int oo = 0; oo < nout; oo += FR) {
+            for (int r = 0; r < FR; r++) {
+                const block_q4_0 *row = W + (size_t)(oo + r) * nb;
+                for (int p = 0; p < np; p++) {
+                    _mm512_store_si512((__m512i *)(wexp + (size_t)r * nin + p * 64), twin_nibbles2(row + 2 * p));
+                    float *o = wsv + ((size_t)r * np + p) * 16, d0 = fp16_to_fp32(row[2 * p].d);
+                    float d1 = fp16_to_fp32(row[2 * p + 1].d);
+                    for (int j = 0; j < 8; j++) { o[j] = d0; o[j + 8] = d1; }
+                }
+            }
+            for (int t0 = 0; t0 < L; t0 += FT) {
+                int nt = L - t0 < FT ? L - t0 : FT, tok[FT];
+                for (int k = 0; k < FT; k++) tok[k] = t0 + (k < nt ? k : nt - 1);
+                __m512 acc[FR][FT];
+                for (int r = 0; r < FR; r++)
+                    for (int k = 0; k < FT; k++) acc[r][k] = _mm512_setzero_ps();
+                for (int p = 0; p < np; p++) {
+                    __m512i a[FT], o[FT]; __m512 s[FT];
+                    for (int k = 0; k < FT; k++) {
+                        a[k] = _mm512_loadu_si512((const void *)(aq + (size_t)tok[k] * nin + p * 64));
+                        s[k] = _mm512_load_ps(sv + ((size_t)tok[k] * np + p) * 16);
+                        o[k] = _mm512_load_si512((const void *)(ov + ((size_t)tok[k] * np + p) * 16));
+                    }
+                    for (int r = 0; r < FR; r++) {
+                        __m512i w = _mm512_load_si512((const void *)(wexp + (size_t)r * nin + p * 64));
+                        __m512 dwv = _mm512_load_ps(wsv + ((size_t)r * np + p) * 16);
+                        for (int k = 0; k < FT; k++) {
+                            __m512i dot = _mm512_dpbusd_epi32(o[k], w, a[k]);
+                            acc[r][k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dwv, s[k]), acc[r][k]);
+                        }
+                    }
+                }
+                for (int k = 0; k < nt; k++)
+                    for (int r = 0; r < FR; r++)
+                        Y[(size_t)(t0 + k) * nout + oo + r] = (bias ? bias[oo + r] : 0.f) + _mm512_reduce_add_ps(acc[r][k]);
+            }
+        }
+        free(wexp); free(wsv);
+    }
+    free(sv); free(ov);
+}
+#undef FR
+#undef FT
+#else
+#define TWIN_KERNEL "e5"
+#define twin_matmul matmul_q4q8
+#endif
+
+/* Which matmul this build runs ("avx512-vnni" or "e5"), for `coach doctor` and the tests. */
+const char *e5_twin_kernel(void) { return TWIN_KERNEL; }
+
 typedef struct {
     float *q, *k, *v, *ctx, *ao, *mid, *fo;
     int8_t *aq; float *ad; int32_t *as;
@@ -57,7 +149,7 @@ static void twin_layers(const e5_model *m, int l0, int l1, float *x, const int *
     float *q = s->q, *k = s->k, *v = s->v, *ctx = s->ctx, *ao = s->ao, *mid = s->mid, *fo = s->fo;
     int8_t *aq = s->aq; float *ad = s->ad; int32_t *as = s->as;
 #define QUANT(X, NIN) quantize_acts((X), T, (NIN), aq, ad, as)
-#define MAT(W, B, Y, NOUT, NIN) matmul_q4q8((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))
+#define MAT(W, B, Y, NOUT, NIN) twin_matmul((W), (B), aq, ad, as, (Y), T, (NOUT), (NIN))
     float scale = 1.f / sqrtf((float)hd);
     for (int l = l0; l < l1; l++) {
         layer_t *ly = &m->layers[l];

