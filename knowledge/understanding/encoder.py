@@ -224,7 +224,7 @@ def _twin(delta: str, delta_id: str, home: str, model_dir: str | None):
     tuned model differs outside its top layers); the two encoders then run apart, as before, and say why once."""
     from knowledge.embedding_cache import CachedEmbedder
     from knowledge.understanding.twin.build import TwinUnavailable, build_library
-    from knowledge.understanding.twin.embedders import BASE, TUNED, JoinedTwin, TwinHalf
+    from knowledge.understanding.twin.embedders import BASE, TUNED, JoinedTwin, TunedAlone, TwinHalf
 
     model_file = assemble(Path(delta))
     lib_folder = _assembled_dir()
@@ -239,7 +239,9 @@ def _twin(delta: str, delta_id: str, home: str, model_dir: str | None):
     _TWIN_STATUS[model_file.name] = f"{split} shared layers"
     name = f"{BASE_EMBEDDER}-twin-{delta_id}"
     joined = CachedEmbedder(name, lambda: JoinedTwin(name, shipped_model_path(), model_file, lib_folder, split), home)
-    tuned = TwinHalf(joined, TUNED, tuned_name(delta_id))
+    alone_name = f"{tuned_name(delta_id)}-alone"  # the tuned half by itself, for lines only customer heads read
+    alone = CachedEmbedder(alone_name, lambda: TunedAlone(joined.inner, alone_name), home)
+    tuned = TwinHalf(joined, TUNED, tuned_name(delta_id), alone)
     return tuned, tuned.sibling(BASE, f"{name}-base")
 
 

@@ -114,6 +114,20 @@ class TwinEngine:
             raise RuntimeError(f"the twin engine failed (code {rc})")
         return (tuned if both else base), base
 
+    def embed_tuned(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        """The tuned model's vectors alone (all its layers, no base half): bit for bit the tuned half of ``embed``,
+        since its bottom layers are the base model's bytes, at 12 layer passes instead of 16."""
+        n = len(texts)
+        tuned = np.zeros((n, self.dim), dtype=np.float32)
+        if n == 0:
+            return tuned
+        arr = (ctypes.c_char_p * n)(*[t.encode("utf-8") for t in texts])
+        rc = self._lib.e5_twin_embed_batch(self._tuned, None, self.split, arr, n, int(query),
+                                           tuned.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), None)
+        if rc != 0:
+            raise RuntimeError(f"the twin engine failed (code {rc})")
+        return tuned
+
     def close(self) -> None:
         for attr in ("_base", "_tuned"):
             handle = getattr(self, attr, None)
