@@ -86,6 +86,27 @@ def test_bad_regex_cue_is_reported(tmp_path):
         load_playbook_file(bad)
 
 
+def test_a_cue_with_a_backspace_from_yaml_double_quotes_is_refused_with_the_fix(tmp_path):
+    """YAML reads "\\bprice\\b" in double quotes as backspaces: such a cue never matched and nobody noticed."""
+    bad = tmp_path / "need.yaml"
+    text = (DATA_DIR / "need.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("    - 太重\n", '    - "\\b太重\\b"\n', 1), encoding="utf-8")
+    with pytest.raises(PlaybookError, match="control character.*single quotes"):
+        load_playbook_file(bad)
+
+
+@pytest.mark.parametrize("text, objection", [("Your prices are way out of line.", "price"),
+                                             ("现在太忙了, let's talk later.", "timing"),
+                                             ("The CFO signs off on anything like this.", "authority")])
+def test_word_boundary_cues_in_the_shipped_playbooks_match(text, objection):
+    import re
+
+    books = load_playbooks()
+    patterns = [*books[objection].triggers.phrases.zh, *books[objection].triggers.phrases.en]
+    assert all(ch >= " " for p in patterns for ch in p)
+    assert any(re.search(p, text, re.IGNORECASE) for p in patterns if "\\b" in p)
+
+
 def test_a_trainer_saved_playbook_replaces_the_shipped_one_everywhere(coach_env):
     """A file in COACH_HOME/playbooks is picked up by default (grading, detection, hints, live)."""
     from importlib import resources

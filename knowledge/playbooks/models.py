@@ -44,6 +44,10 @@ class Cues(BilingualList):
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
+            if any(ord(ch) < 32 for ch in pattern):  # never meant: YAML's "\b" is a backspace, not a word boundary
+                raise ValueError(f"cue {pattern!r} contains a control character; in YAML double quotes \\b is a "
+                                 "backspace: write the cue in single quotes ('\\bword\\b') or double the "
+                                 "backslash (\"\\\\bword\\\\b\")")
             try:
                 re.compile(pattern)
             except re.error as exc:

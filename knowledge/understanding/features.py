@@ -77,21 +77,6 @@ def surface(text: str) -> np.ndarray:
     ], dtype=np.float32)
 
 
-_UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)")  # backreferences, global inline flags
-
-
-def _any_of(group: tuple[str, ...]):
-    """One search for "any pattern of the group matches": the patterns joined as one alternation (one pass over
-    the text instead of one per pattern); a group that cannot be joined keeps its patterns apart."""
-    compiled = [re.compile(p, re.IGNORECASE) for p in group]
-    if group and not any(_UNJOINABLE.search(p) for p in group):
-        try:
-            return re.compile("|".join(f"(?:{p})" for p in group), re.IGNORECASE).search
-        except re.error:
-            pass
-    return lambda text: any(c.search(text) for c in compiled)
-
-
 @dataclass(frozen=True)
 class CueSet:
     """Named groups of regular expressions; ``hits`` gives 1.0 per group with a match."""
@@ -102,10 +87,10 @@ class CueSet:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", tuple(
             tuple(re.compile(p, re.IGNORECASE) for p in group) for group in self.patterns))
-        object.__setattr__(self, "_any", tuple(_any_of(group) for group in self.patterns))
 
     def hits(self, text: str) -> np.ndarray:
-        return np.array([float(bool(group(text))) for group in self._any], dtype=np.float32)  # type: ignore[attr-defined]
+        return np.array([float(any(p.search(text) for p in group)) for group in self._compiled],  # type: ignore[attr-defined]
+                        dtype=np.float32)
 
     def first(self, name: str, text: str) -> str | None:
         """The first phrase of group ``name`` found in ``text`` (evidence for a decision the model made)."""
