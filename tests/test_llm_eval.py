@@ -74,3 +74,14 @@ def test_eval_reports_llm_figures_before_and_after_the_guards(fake_openai, lang,
     assert before["inversions"] > 0 and after["inversions"] < before["inversions"]
     assert after["fallbacks"] >= 0 and before["lines"] > 0 and after["lines"] > 0
     assert {"inversions", "contradictions", "repeats", "fallbacks"} <= set(after)
+
+
+@pytest.mark.parametrize("lang, line", [("zh", "能不能再便宜点？别家都打八折。"),
+                                        ("en", "Can you go any lower? The other vendor gave us 20% off.")])
+def test_a_haggle_that_names_a_rivals_discount_is_not_a_rep_offering_one(lang, line):
+    """The discount reading is high on such a line too; a question anywhere in it says a customer is asking."""
+    persona = PersonaView(name="x", lang=lang, competitor="云帆CRM" if lang == "zh" else "SalesPilot",
+                          budget="20万" if lang == "zh" else "$40k")
+    assert not judge_session([line], lang, persona, [])[0]["inversion"]
+    offer = SELLING[lang][0]  # the rep's own offer, no question in it, still counts
+    assert judge_session([offer], lang, persona, [])[0]["inversion"]

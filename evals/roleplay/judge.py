@@ -43,6 +43,9 @@ def _budget_mismatch(line: str, budget: str) -> bool:
     return bool(ours and said and not said & ours)
 
 
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+
+
 def _near(a: str, b: str) -> bool:
     clean = re.compile(r"[\W_]+")
     a, b = clean.sub("", a.lower()), clean.sub("", b.lower())
@@ -60,7 +63,9 @@ def judge_session(lines: list[str], lang: str, persona, competitors: list[str]) 
     readings = read_customers(lines, lang) if lines else []
     out = []
     for i, (line, reply, reading) in enumerate(zip(lines, replies, readings, strict=True)):
-        offers_discount = reply.anti_patterns.get("discount_without_tradeoff", 0.0) >= 0.9 and not is_question(line)
+        # a line that asks anywhere (「能不能再便宜点？别家都打八折。」) is haggling, not a rep offering a discount
+        asks = any(is_question(part) for part in _SENTENCE_END.split(line) if part.strip())
+        offers_discount = reply.anti_patterns.get("discount_without_tradeoff", 0.0) >= 0.9 and not asks
         reads_as_rep = reply.quality >= 0.4 or max(reply.steps.get(s, 0.0) for s in SELLER_STEPS) >= 0.5
         # the bar was set on P(objection) before calibration existed: read it on that scale, as the live cards and
         # the chat guard do, so a recalibration (a new prior or temperature) does not move the verdicts
