@@ -92,34 +92,30 @@ class CachedEmbedder(Embedder):
         vec = self._memory.get(key)
         return vec if vec is not None else self._recent.get(key)
 
-    def held(self, texts: Sequence[str], kind: str = "passage") -> dict[str, np.ndarray]:
-        """The vectors this cache already holds for ``texts`` (by text), without running the model."""
-        unique = {cache_key(t, kind): t for t in texts}
+    def _have(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors already held for ``keys`` (memory, the shipped seed, and the disk for a large batch)."""
         with self._lock:
             self._seed()
-            have = {k: v for k in unique if (v := self._known(k)) is not None}
-        missing = [k for k in unique if k not in have]
+            have = {k: v for k in keys if (v := self._known(k)) is not None}
+        missing = [k for k in keys if k not in have]
         if len(missing) >= PERSIST_MIN_BATCH:
             found = self._load_from_disk(missing)
             with self._lock:
                 self._memory.update(found)
             have.update(found)
-        return {unique[k]: v for k, v in have.items()}
+        return have
+
+    def held(self, texts: Sequence[str], kind: str = "passage") -> dict[str, np.ndarray]:
+        """The vectors this cache already holds for ``texts`` (by text), without running the model."""
+        unique = {cache_key(t, kind): t for t in texts}
+        return {unique[k]: v for k, v in self._have(list(unique)).items()}
 
     def embed(self, texts: Sequence[str], kind: str = "passage") -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim or self.inner.dim), dtype=np.float32)
         keys = [cache_key(t, kind) for t in texts]
         unique = dict(zip(keys, texts, strict=True))
-        with self._lock:
-            self._seed()
-            have = {k: v for k in unique if (v := self._known(k)) is not None}
-        missing = [k for k in unique if k not in have]
-        if len(missing) >= PERSIST_MIN_BATCH:
-            found = self._load_from_disk(missing)
-            with self._lock:
-                self._memory.update(found)
-            have.update(found)
+        have = self._have(list(unique))
         # The model runs outside the lock: one long or slow embedding must not stall every other caller
         # (cache hits included). Two callers missing the same text both compute it; the vectors are equal.
         todo = [(k, unique[k]) for k in unique if k not in have]
