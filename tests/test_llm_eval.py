@@ -85,3 +85,19 @@ def test_a_haggle_that_names_a_rivals_discount_is_not_a_rep_offering_one(lang, l
     assert not judge_session([line], lang, persona, [])[0]["inversion"]
     offer = SELLING[lang][0]  # the rep's own offer, no question in it, still counts
     assert judge_session([offer], lang, persona, [])[0]["inversion"]
+
+
+@pytest.mark.parametrize("lang, customer, rep", [
+    ("zh", "可以，下周找个时间过来。不过说实话，你们这价格比我们现在用的那家贵太多了。", "我可以给你打个九折。今天签的话再送一年服务。"),
+    ("en", "We've used Seaborne Commerce for a while and it does this for us today. Honestly, $2k is what we can "
+           "spend on this.", "Tell you what, I'll knock 15% off. Sign today and the first month is on us."),
+])
+def test_a_customer_line_of_several_sentences_is_read_sentence_by_sentence(lang, customer, rep):
+    """As a whole such a line reads as barely an objection (its sentences pull different ways) and as a fair rep
+    reply, so the judge took it for the customer selling; one of its sentences alone reads as a customer's objection
+    (the price, a rival in use, the budget), so it is not a role inversion. A rep's offer of several sentences still
+    is."""
+    persona = PersonaView(name="x", lang=lang, competitor="", budget="")
+    customer_verdict, rep_verdict = judge_session([customer, rep], lang, persona, [])
+    assert not customer_verdict["inversion"]
+    assert rep_verdict["inversion"]

@@ -5,8 +5,8 @@ would report 0 by construction. Here each line is read by the learned understand
 
 - inversion: the line offers a discount when read as a rep's reply to a customer's price concern (anti-pattern
   head ≥ 0.9, and not a question: a customer asking for a discount is not selling); or it does not read as a
-  customer at all (P(objection) < 0.4, P(buying) < 0.5) while reading as a good rep reply (quality ≥ 0.4 or a
-  rep step evidence/reframe/validate/advance ≥ 0.5). Thresholds were set on a handful of hand-written lines
+  customer at all (P(objection) < 0.4, P(buying) < 0.5, for the whole line and for each of its sentences) while
+  reading as a good rep reply (quality ≥ 0.4 or a rep step evidence/reframe/validate/advance ≥ 0.5). Thresholds were set on a handful of hand-written lines
   and real offline-customer lines in zh and en: a measurement aid (it misses some pitches), not a classifier
   with a held-out figure.
 - contradiction: a vendor from the deals other than the persona's is named, or the line reads as being
@@ -54,13 +54,19 @@ def _near(a: str, b: str) -> bool:
 
 def judge_session(lines: list[str], lang: str, persona, competitors: list[str]) -> list[dict[str, bool]]:
     """One verdict per customer line: inversion, contradiction, repeat, wrong_language."""
-    from knowledge.understanding.features import detect_lang, is_question
+    from knowledge.understanding.features import detect_lang, is_question, sentences
     from knowledge.understanding.loader import get_understanding, read_customers, read_replies
 
     # read every line as a reply to one fixed customer concern, so a verdict does not depend on its neighbours
     pairs = [(CONCERN["en" if lang == "en" else "zh"], line) for line in lines]
     replies = read_replies(pairs) if lines else []
-    readings = read_customers(lines, lang) if lines else []
+    # the whole line and each of its sentences: a customer line of three sentences (an objection, a question, a
+    # condition) reads as none of them as a whole, though each one alone is a customer's
+    parts = [list(dict.fromkeys([line, *sentences(line)])) for line in lines]
+    flat = [part for group in parts for part in group]
+    read = dict(zip(flat, read_customers(flat, lang), strict=True)) if flat else {}
+    readings = [read[line] for line in lines]
+    model = get_understanding()
     out = []
     for i, (line, reply, reading) in enumerate(zip(lines, replies, readings, strict=True)):
         # a line that asks anywhere (「能不能再便宜点？别家都打八折。」) is haggling, not a rep offering a discount
@@ -69,7 +75,7 @@ def judge_session(lines: list[str], lang: str, persona, competitors: list[str]) 
         reads_as_rep = reply.quality >= 0.4 or max(reply.steps.get(s, 0.0) for s in SELLER_STEPS) >= 0.5
         # the bar was set on P(objection) before calibration existed: read it on that scale, as the live cards and
         # the chat guard do, so a recalibration (a new prior or temperature) does not move the verdicts
-        not_a_customer = get_understanding().raw_p_objection(reading) < 0.4 and reading.buying < 0.5
+        not_a_customer = all(model.raw_p_objection(read[part]) < 0.4 and read[part].buying < 0.5 for part in parts[i])
         sells = offers_discount or (not_a_customer and reads_as_rep)
         about_budget = reading.objection == "budget" or reading.signal_probabilities.get("budget_confirmed", 0) >= 0.5
         other_vendor = any(c and c != persona.competitor and c in line for c in competitors)
