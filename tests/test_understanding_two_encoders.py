@@ -50,7 +50,7 @@ def test_customer_heads_read_the_customer_encoder_and_pairs_agree(trained, lang)
     base, tuned = HashEmbedder(), RotatedHash()
     model = UnderstandingModel(path, base, tuned)
     customer, reply = PAIRS[lang]
-    reading = model.read_customers([customer], by_sentence=False)[0]  # the whole line, as the head reads it
+    reading = model.read_customers([customer])[0]
     vectors = tuned.embed([customer], kind="query")
     raw = model.objection_probabilities(vectors, customer_features(vectors, [customer], model.cues), calibrated=False)
     assert 1 - raw[0, CLASSES.index(NO_OBJECTION)] == pytest.approx(model.raw_p_objection(reading), abs=1e-3)
@@ -58,7 +58,7 @@ def test_customer_heads_read_the_customer_encoder_and_pairs_agree(trained, lang)
     raw_wrong = model.objection_probabilities(wrong, customer_features(wrong, [customer], model.cues), calibrated=False)
     assert not np.allclose(raw, raw_wrong, atol=1e-3)
     pair = model.read_replies([(customer, reply)])[0]
-    assert pair.objection == model.read_customers([customer])[0].objection  # a graded pair reads its customer as detection does
+    assert pair.objection == reading.objection  # a graded pair reads its customer as detection does
     calm = model.read_customers(["好的，谢谢" if lang == "zh" else "Great, thanks."])[0]
     other = model.read_replies([(customer, reply)], customers=[calm])[0]
     assert pair.quality != pytest.approx(other.quality, abs=1e-6)  # ... and that reading feeds the grade

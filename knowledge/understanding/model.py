@@ -30,7 +30,6 @@ from knowledge.understanding.features import (
     detect_lang,
     length_free,
     pair_features,
-    sentences,
     strip_fillers,
 )
 from knowledge.understanding.heads import LinearHead, sigmoid
@@ -200,19 +199,16 @@ class UnderstandingModel:
         return self._embed([str(text).strip()], self.pair_embedder)[0]
 
     def read_customers(self, texts: Sequence[str], lang: str | None = None, vectors: np.ndarray | None = None,
-                       nearest: int = 0, alone: bool = False, by_sentence: bool = True) -> list[CustomerReading]:
+                       nearest: int = 0, alone: bool = False) -> list[CustomerReading]:
         """Read many customer lines with one embedding batch (``vectors``: theirs from the customer encoder).
         ``alone``: nothing will want these lines' retrieval vectors (a batch to detect), so with the twin engine
-        the tuned encoder runs by itself (the same readings, a quarter fewer layer passes). ``by_sentence``: a line
-        of several sentences raises what its most objecting sentence raises (see ``_by_sentence``)."""
+        the tuned encoder runs by itself (the same readings, a quarter fewer layer passes)."""
         texts = [str(t).strip() for t in texts]
         if not texts:
             return []
         vectors = self._embed_customers(texts, alone) if vectors is None else vectors
         features = customer_features(vectors, texts, self.cues)
         raw = self.objection_probabilities(vectors, features, calibrated=False)
-        if by_sentence:
-            raw = self._by_sentence(texts, raw, alone)
         probs = self.calibrate(raw)
         raw_p = 1.0 - raw[:, CLASSES.index(NO_OBJECTION)]
         signal_probs = self.heads["signals"].predict(features)
@@ -224,29 +220,6 @@ class UnderstandingModel:
                                      float(question[i]), vectors[i], nearest, raw[i])
             reading._p_raw = round(float(raw_p[i]), 4) if text else 0.0  # as p_objection was
             out.append(reading)
-        return out
-
-    def _by_sentence(self, texts: list[str], raw: np.ndarray, alone: bool) -> np.ndarray:
-        """Each line of several sentences takes the objection reading of its most objecting sentence when that
-        sentence is surer of an objection than the whole line.
-
-        A polite first sentence dilutes the line's vector: 「可以，下周找个时间过来。不过说实话，你们这价格比我们现在用的那家
-        贵太多了。」 read as a whole was no objection (P 0.36 before calibration), its second sentence alone is price
-        (1.0). Chosen on the dev tune halves (README): binary / type F1 0.549 / 0.529 → 0.581 / 0.557 (JDDC) and
-        0.468 / 0.336 → 0.474 / 0.366 (PersuasionForGood)."""
-        parts = {i: split for i, text in enumerate(texts) if len(split := sentences(text)) > 1}
-        if not parts:
-            return raw
-        flat = list(dict.fromkeys(part for split in parts.values() for part in split))
-        vectors = self._embed_customers(flat, alone)
-        probs = self.objection_probabilities(vectors, customer_features(vectors, flat, self.cues), calibrated=False)
-        row = {part: j for j, part in enumerate(flat)}
-        none_index = CLASSES.index(NO_OBJECTION)
-        out = raw.copy()
-        for i, split in parts.items():
-            best = min((row[part] for part in split), key=lambda j: probs[j, none_index])
-            if probs[best, none_index] < out[i, none_index]:
-                out[i] = probs[best]
         return out
 
     def asks(self, features: np.ndarray, texts: list[str], head: str = "question") -> np.ndarray:
