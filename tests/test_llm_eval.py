@@ -90,7 +90,7 @@ def test_a_haggle_that_names_a_rivals_discount_is_not_a_rep_offering_one(lang, l
 @pytest.mark.parametrize("lang, customer, rep", [
     ("zh", "可以，下周找个时间过来。不过说实话，你们这价格比我们现在用的那家贵太多了。", "我可以给你打个九折。今天签的话再送一年服务。"),
     ("en", "We've used Seaborne Commerce for a while and it does this for us today. Honestly, $2k is what we can "
-           "spend on this.", "Tell you what, I'll knock 15% off. Sign today and the first month is on us."),
+           "spend on this.", "I'll take 20% off the list price for you. That offer is good until Friday."),
 ])
 def test_a_customer_line_of_several_sentences_is_read_sentence_by_sentence(lang, customer, rep):
     """As a whole such a line reads as barely an objection (its sentences pull different ways) and as a fair rep
