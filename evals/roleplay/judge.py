@@ -6,9 +6,9 @@ would report 0 by construction. Here each line is read by the learned understand
 - inversion: the line offers a discount when read as a rep's reply to a customer's price concern (anti-pattern
   head ≥ 0.9, and not a question: a customer asking for a discount is not selling); or it does not read as a
   customer at all (P(objection) < 0.4, P(buying) < 0.5, for the whole line and for each of its sentences) while
-  reading as a good rep reply (quality ≥ 0.4 or a rep step evidence/reframe/validate/advance ≥ 0.5). Thresholds were set on a handful of hand-written lines
-  and real offline-customer lines in zh and en: a measurement aid (it misses some pitches), not a classifier
-  with a held-out figure.
+  reading as a good rep reply (quality ≥ 0.4 or a rep step evidence/reframe/validate/advance ≥ 0.5). Thresholds
+  were set on a handful of hand-written lines and real offline-customer lines in zh and en: a measurement aid (it
+  misses some pitches), not a classifier with a held-out figure.
 - contradiction: a vendor from the deals other than the persona's is named, or the line reads as being
   about the budget (understanding layer: budget objection or budget_confirmed signal) and carries a
   number whose leading digits differ from the persona's budget.
@@ -43,9 +43,6 @@ def _budget_mismatch(line: str, budget: str) -> bool:
     return bool(ours and said and not said & ours)
 
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])")
-
-
 def _near(a: str, b: str) -> bool:
     clean = re.compile(r"[\W_]+")
     a, b = clean.sub("", a.lower()), clean.sub("", b.lower())
@@ -70,7 +67,7 @@ def judge_session(lines: list[str], lang: str, persona, competitors: list[str]) 
     out = []
     for i, (line, reply, reading) in enumerate(zip(lines, replies, readings, strict=True)):
         # a line that asks anywhere (「能不能再便宜点？别家都打八折。」) is haggling, not a rep offering a discount
-        asks = any(is_question(part) for part in _SENTENCE_END.split(line) if part.strip())
+        asks = any(is_question(part) for part in parts[i])
         offers_discount = reply.anti_patterns.get("discount_without_tradeoff", 0.0) >= 0.9 and not asks
         reads_as_rep = reply.quality >= 0.4 or max(reply.steps.get(s, 0.0) for s in SELLER_STEPS) >= 0.5
         # the bar was set on P(objection) before calibration existed: read it on that scale, as the live cards and
