@@ -7,6 +7,7 @@ the evidence shown, not the model's inputs (same input, same output).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ def surface(text: str) -> np.ndarray:
     ], dtype=np.float32)
 
 
+_REGEX_SYNTAX = re.compile(r"[\\.^$*+?{}\[\]|()]")  # a cue without any of these is a plain phrase
+
+
 @dataclass(frozen=True)
 class CueSet:
     """Named groups of regular expressions; ``hits`` gives 1.0 per group with a match."""
@@ -87,10 +91,24 @@ class CueSet:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", tuple(
             tuple(re.compile(p, re.IGNORECASE) for p in group) for group in self.patterns))
+        # for ``hits``, per group: its plain phrases as lower-case strings (a substring test) and its real patterns as
+        # one alternation; the same yes/no as trying each pattern, about 4x faster (cue hits were ~9 % of a batched
+        # grade's time)
+        plain = tuple(tuple(p.lower() for p in group if not _REGEX_SYNTAX.search(p)) for group in self.patterns)
+        rest = tuple([p for p in group if _REGEX_SYNTAX.search(p)] for group in self.patterns)
+        object.__setattr__(self, "_plain", plain)
+        object.__setattr__(self, "_joined", tuple(
+            re.compile("|".join(f"(?:{p})" for p in group), re.IGNORECASE) if group else None for group in rest))
+        # a graded reply is read twice (its pair features, whether it asks something): the second read is free
+        object.__setattr__(self, "_hit_tuple", functools.lru_cache(maxsize=4096)(self._find))
+
+    def _find(self, text: str) -> tuple[float, ...]:
+        low = text.lower()
+        return tuple(float(any(p in low for p in plain) or bool(joined and joined.search(text)))
+                     for plain, joined in zip(self._plain, self._joined, strict=True))  # type: ignore[attr-defined]
 
     def hits(self, text: str) -> np.ndarray:
-        return np.array([float(any(p.search(text) for p in group)) for group in self._compiled],  # type: ignore[attr-defined]
-                        dtype=np.float32)
+        return np.array(self._hit_tuple(text), dtype=np.float32)  # type: ignore[attr-defined]
 
     def first(self, name: str, text: str) -> str | None:
         """The first phrase of group ``name`` found in ``text`` (evidence for a decision the model made)."""
