@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def _ci(figures: dict, name: str) -> str:
+    """" [low–high]": the 95 % interval over conversations, where the report has one."""
+    low_high = figures.get(f"{name}_ci95")
+    return f" [{low_high[0]:.3f}–{low_high[1]:.3f}]" if low_high else ""
+
+
 def text_lines(report: dict) -> list[str]:
     out = []
     dev = report.get("real_dev", {})
@@ -11,10 +17,10 @@ def text_lines(report: dict) -> list[str]:
     else:
         for name in ("jddc_customer_zh", "persuasion_en"):
             t = dev[name]["test"]
-            out.append(f"[real {name}, test half] binary F1 {t['binary_f1']:.3f}  type macro-F1 "
-                       f"{t['type_macro_f1']:.3f}  (n={t['n']}, objections={t['objections']})")
+            out.append(f"[real {name}, test half] binary F1 {t['binary_f1']:.3f}{_ci(t, 'binary_f1')}  type macro-F1 "
+                       f"{t['type_macro_f1']:.3f}{_ci(t, 'type_macro_f1')}  (n={t['n']}, objections={t['objections']})")
         r = dev["jddc_replies_zh"]["test"]
-        out.append(f"[real jddc_replies_zh, test half] Spearman {r['spearman']:.3f} (n={r['n']})")
+        out.append(f"[real jddc_replies_zh, test half] Spearman {r['spearman']:.3f}{_ci(r, 'spearman')} (n={r['n']})")
         agree = report.get("annotator_agreement", {})
         if "jddc_customer_zh" in agree:
             a, b, c = (agree[k]["test"] for k in ("jddc_customer_zh", "persuasion_en", "jddc_replies_zh"))

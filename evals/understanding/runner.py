@@ -8,6 +8,8 @@ reliability plot) of P(objection).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ import numpy as np
 from evals.grading.metrics import macro_f1, spearman
 from evals.understanding import data as ud
 from evals.understanding.agreement import agreement
+from evals.understanding.intervals import interval
 from knowledge.taxonomy import NO_OBJECTION
 
 TARGETS = {"binary_f1_zh": 0.85, "binary_f1_en": 0.80, "type_macro_f1": 0.75, "reply_spearman": 0.70,
@@ -42,12 +45,28 @@ def ece(probs: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> tuple[float,
     return round(float(total), 4), rows
 
 
-def _detection(model, rows: list[dict]) -> dict:
+def conversation_of(row: dict) -> str:
+    """The conversation a dev row comes from (JDDC session, PersuasionForGood dialogue): the resampling unit."""
+    return str(row.get("session") or row.get("dialogue") or "")
+
+
+def detection_figures(gold: list[str], pred: list[str]) -> dict[str, Callable[[np.ndarray], float]]:
+    """The detection figures as functions of the item indices they are computed on (see intervals.py)."""
+    return {"binary_f1": lambda idx: binary_f1([gold[i] for i in idx], [pred[i] for i in idx]),
+            "type_macro_f1": lambda idx: macro_f1([gold[i] for i in idx], [pred[i] for i in idx])}
+
+
+def reply_figures(gold: list[float], scores: list[float]) -> dict[str, Callable[[np.ndarray], float]]:
+    g, s = np.asarray(gold, dtype=float), np.asarray(scores, dtype=float)
+    return {"spearman": lambda idx: spearman(g[idx], s[idx])}
+
+
+def _detection(model, rows: list[dict], with_intervals: bool = False) -> dict:
     readings = model.read_customers([r["text"] for r in rows])
     gold = [r["objection"] for r in rows]
     pred = [x.objection for x in readings]
     objections = [(g, p) for g, p in zip(gold, pred, strict=True) if g != NO_OBJECTION]
-    return {
+    out = {
         "n": len(rows), "objections": len(objections),
         "binary_f1": round(binary_f1(gold, pred), 4),
         "type_macro_f1": round(macro_f1(gold, pred), 4),
@@ -56,6 +75,13 @@ def _detection(model, rows: list[dict]) -> dict:
         "errors": [{"text": r["text"][:60], "gold": g, "pred": p} for r, g, p in zip(rows, gold, pred, strict=True)
                    if g != p][:15],
     }
+    if with_intervals:  # real dev rows: resampled by conversation; the items let two models be compared
+        groups = [conversation_of(r) for r in rows]
+        for name, figure in detection_figures(gold, pred).items():
+            out[f"{name}_ci95"] = interval(groups, figure)
+        out["items"] = [{"row": r["row"], "conversation": c, "gold": g, "pred": p, "p_objection": x.p_objection}
+                        for r, c, g, p, x in zip(rows, groups, gold, pred, readings, strict=True)]
+    return out
 
 
 def _grade(model, pairs: list[tuple[str, str]], weights=None) -> list[int]:
@@ -66,16 +92,22 @@ def real_dev(model, root: Path | None = None) -> dict:
     out: dict = {}
     for name, loader in (("jddc_customer_zh", ud.load_jddc_customer), ("persuasion_en", ud.load_persuasion)):
         rows = loader(root)
-        out[name] = {half: _detection(model, [r for r in rows if r["half"] == half]) for half in ("tune", "test")}
+        out[name] = {half: _detection(model, [r for r in rows if r["half"] == half], with_intervals=True)
+                     for half in ("tune", "test")}
     replies = ud.load_jddc_replies(root)
     out["jddc_replies_zh"] = {}
     for half in ("tune", "test"):
         part = [r for r in replies if r["half"] == half]
         scores = _grade(model, [(r["customer"], r["reply"]) for r in part])
+        gold = [r["score"] for r in part]
+        groups = [conversation_of(r) for r in part]
         out["jddc_replies_zh"][half] = {"n": len(part),
-                                        "spearman": round(spearman([r["score"] for r in part], scores), 4),
-                                        "mean_gold": round(float(np.mean([r["score"] for r in part])), 1),
-                                        "mean_pred": round(float(np.mean(scores)), 1)}
+                                        "spearman": round(spearman(gold, scores), 4),
+                                        "spearman_ci95": interval(groups, reply_figures(gold, scores)["spearman"]),
+                                        "mean_gold": round(float(np.mean(gold)), 1),
+                                        "mean_pred": round(float(np.mean(scores)), 1),
+                                        "items": [{"row": r["row"], "conversation": c, "gold": r["score"], "pred": s}
+                                                  for r, c, s in zip(part, groups, scores, strict=True)]}
     return out
 
 
@@ -149,8 +181,12 @@ def reliability_plot(bins: list[dict], path: Path, title: str) -> Path:
     return path
 
 
-def run(model=None, root: Path | None = None, plot_dir: Path | None = None) -> dict:
-    """Every figure of the issue, real words first; dev-set parts are skipped (with a reason) without ../shared."""
+def run(model=None, root: Path | None = None, plot_dir: Path | None = None,
+        predictions: Path | None = None) -> dict:
+    """Every figure of the issue, real words first; dev-set parts are skipped (with a reason) without ../shared.
+
+    ``predictions``: where to write the per-line predictions on the real dev sets (row numbers and labels, no
+    dataset text), which ``python -m evals.understanding.compare`` reads to compare two models."""
     from knowledge.understanding import get_understanding
 
     model = model or get_understanding()
@@ -165,6 +201,10 @@ def run(model=None, root: Path | None = None, plot_dir: Path | None = None) -> d
             calibration_y += test.pop("gold_objection")
             tune_p += dev[name]["tune"].pop("p_objection")
             tune_y += dev[name]["tune"].pop("gold_objection")
+        items = {f"{name}/{half}": dev[name][half].pop("items") for name in dev for half in ("tune", "test")}
+        if predictions is not None:
+            predictions.parent.mkdir(parents=True, exist_ok=True)
+            predictions.write_text(json.dumps(items), encoding="utf-8")
         report["real_dev"] = dev
         report["annotator_agreement"] = agreement(root)
     else:

@@ -102,11 +102,14 @@ def roleplay(
 def eval_understanding(
     json_out: bool = typer.Option(False, "--json", help="print the full report as JSON"),
     plot_dir: str = typer.Option("", help="write the reliability plot (PNG) here; default COACH_HOME/reports"),
+    predictions: str = typer.Option("", help="also write the per-line predictions on the real dev sets here "
+                                    "(row numbers, no dataset text), for python -m evals.understanding.compare"),
 ) -> None:
-    """The understanding layer on real words first (our labels of ../shared/datasets, test halves), then
-    language parity, hard negatives, calibration, and the team-written held-out sets.
+    """The understanding layer on real words first (our labels of ../shared/datasets, test halves, each figure
+    with a 95 % interval over conversations), then language parity, hard negatives, calibration, and the
+    team-written held-out sets.
 
-    Example: coach eval understanding --json
+    Example: coach eval understanding --json --predictions before.json
     """
     from pathlib import Path
 
@@ -114,7 +117,7 @@ def eval_understanding(
     from knowledge.settings import get_settings
 
     folder = Path(plot_dir) if plot_dir else Path(get_settings().coach_home) / "reports"
-    report = run(plot_dir=folder)
+    report = run(plot_dir=folder, predictions=Path(predictions) if predictions else None)
     if json_out:
         typer.echo(json.dumps(report, ensure_ascii=False))
         return
