@@ -52,6 +52,8 @@ def write_card(artefact: Path, figures: dict, report: dict | None = None) -> Pat
 
         report = run(model=UnderstandingModel(artefact, get_embedder(), understanding_embedder(),
                                               pair_customer_embedder()))
+    from evals.understanding.train import QUALITY_WEIGHT_SCALE
+
     with np.load(artefact, allow_pickle=False) as data:
         encoder = json.loads(str(data["meta"])).get("encoder_id")
     encoder_note = ("" if not encoder else
@@ -68,7 +70,8 @@ relevance, answered question, quality) on the multilingual-e5-small sentence emb
 plus a few language-neutral surface cues and the shipped playbooks' cue phrases as features.{encoder_note} A fitted,
 monotone combiner turns step probabilities (under the rubric weights), relevance, quality and anti-patterns
 into the 0–100 score, gated by (1 − P(off topic))^g (g fitted on out-of-fold readings, capped at 0.25 on the
-JDDC tune half). P(objection) is calibrated for real conversations (`meta.calibration`): log-odds divided by a
+JDDC tune half); the quality's weight is the fitted one times {QUALITY_WEIGHT_SCALE} (chosen on the JDDC tune half, paired over its
+conversations: `python -m evals.understanding.compare`). P(objection) is calibrated for real conversations (`meta.calibration`): log-odds divided by a
 temperature, then a prior shift from the training mix's objection share, counted, to a prior; both chosen on the
 real tune halves (`python -m evals.understanding.calibration_sweep`).
 
