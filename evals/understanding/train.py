@@ -61,7 +61,7 @@ OFF_TOPIC_GATE_CAP = 0.25
 # chats the quality head alone ranks replies better than the whole score. Paired over JDDC conversations (python -m
 # evals.understanding.compare), the reply Spearman moved ×1.25 +0.006, ×1.5 +0.013 [+0.006, +0.021] (test half
 # +0.011 [+0.006, +0.017]), ×2 +0.020; the parallel set's mean zh−en gap grew −3.60 → −4.05 / −4.38 / −4.99
-# (target ±5). 1.5 keeps the gap a point inside the target (README "Is a change real?")
+# (target ±5). 1.5 left the gap 0.6 inside the target (README "Is a change real?")
 QUALITY_WEIGHT_SCALE = 1.5
 # the question head reads the line's grammatical question form, so a tag question (「…有赠送吧」, "…, right?") is a
 # question (knowledge/understanding/answer_form.py; JDDC tune-half reply Spearman 0.4737 → 0.4791 with it). The
