@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def _ci(figures: dict, name: str) -> str:
-    """" [low–high]": the 95 % interval over conversations, where the report has one."""
+    """The 95 % interval over conversations as " [low–high]", or "" where the report has none."""
     low_high = figures.get(f"{name}_ci95")
     return f" [{low_high[0]:.3f}–{low_high[1]:.3f}]" if low_high else ""
 

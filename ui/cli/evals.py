@@ -118,6 +118,8 @@ def eval_understanding(
 
     folder = Path(plot_dir) if plot_dir else Path(get_settings().coach_home) / "reports"
     report = run(plot_dir=folder, predictions=Path(predictions) if predictions else None)
+    if predictions and "skipped" in report.get("real_dev", {}):
+        typer.echo(f"No predictions written to {predictions}: {report['real_dev']['skipped']}.", err=True)
     if json_out:
         typer.echo(json.dumps(report, ensure_ascii=False))
         return
