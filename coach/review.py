@@ -98,6 +98,19 @@ def _session_scores(db, ids: list[int]) -> tuple[dict[int, float | None], dict[i
     return scores, objections
 
 
+def _unsure_turns(db, ids: list[int]) -> dict[int, int]:
+    """Per session: replies whose grade the grader marked unsure (``Grade.unsure``) and no mentor has overridden."""
+    if not ids:
+        return {}
+    rows = db.exec(select(TurnGrade.session_id).where(
+        TurnGrade.session_id.in_(ids), TurnGrade.override_score.is_(None),
+        TurnGrade.grade_json.like('%"unsure": true%') | TurnGrade.grade_json.like('%"unsure":true%')))
+    counts: dict[int, int] = {}
+    for sid in rows:
+        counts[sid] = counts.get(sid, 0) + 1
+    return counts
+
+
 def _as_datetime(value: date | datetime | str | None, end: bool = False) -> datetime | None:
     if value is None or value == "":
         return None
@@ -114,9 +127,12 @@ def _as_datetime(value: date | datetime | str | None, end: bool = False) -> date
 def list_sessions(viewer: User | str | int, trainee: User | str | int | None = None, scenario: str | None = None,
                   min_score: float | None = None, max_score: float | None = None,
                   since: date | datetime | str | None = None, until: date | datetime | str | None = None,
-                  objection: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Sessions ``viewer`` may see, newest first, filtered; each row carries the effective score.
-    Sessions idle past COACH_PRACTICE_IDLE_MINUTES are closed as abandoned first, so none stays "active"."""
+                  objection: str | None = None, status: str | None = None,
+                  unsure_only: bool = False) -> list[dict[str, Any]]:
+    """Sessions ``viewer`` may see, newest first, filtered; each row carries the effective score and ``unsure``,
+    the replies whose grade the grader was unsure of and no mentor has overridden yet (``unsure_only``: only
+    sessions with one). Sessions idle past COACH_PRACTICE_IDLE_MINUTES are closed as abandoned first, so none
+    stays "active"."""
     from coach.progression.lifecycle import close_idle_sessions
 
     close_idle_sessions()
@@ -139,6 +155,7 @@ def list_sessions(viewer: User | str | int, trainee: User | str | int | None = N
     with db_session() as db:
         rows = list(db.exec(query.order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())))
         scores, objections = _session_scores(db, [s.id for s, _ in rows])
+        unsure = _unsure_turns(db, [s.id for s, _ in rows])
     out = []
     for sess, user in rows:
         score = scores[sess.id]
@@ -148,9 +165,11 @@ def list_sessions(viewer: User | str | int, trainee: User | str | int | None = N
             continue
         if objection and objection not in objections.get(sess.id, set()):
             continue
+        if unsure_only and not unsure.get(sess.id):
+            continue
         out.append({"session_id": sess.id, "trainee": user.username, "name": user.display_name,
                     "scenario_id": sess.scenario_id, "mode": sess.mode, "hints": sess.hints_shown,
-                    "status": sess.status, "score": score, "outcome": sess.outcome,
+                    "status": sess.status, "score": score, "unsure": unsure.get(sess.id, 0), "outcome": sess.outcome,
                     "objections": sorted(objections.get(sess.id, set())),
                     "started_at": sess.started_at.isoformat(timespec="seconds")})
     return out
@@ -367,7 +386,8 @@ def session_markdown(viewer: User | str | int, session_id: int) -> str:
             override = f" (原始 original {turn['original_score']:g})" if turn.get("override_score") is not None else ""
             lines.append(f"> 得分 Score {turn['score']:g}{override} · 异议 {turn.get('objection') or '-'} · "
                          f"步骤 steps: {', '.join(hit) or '-'} · 反模式 anti-patterns: "
-                         f"{', '.join(grade.get('anti_patterns') or []) or '-'}")
+                         f"{', '.join(grade.get('anti_patterns') or []) or '-'}"
+                         + (" · ⚠ 评分把握不大 unsure grade" if grade.get("unsure") and not override else ""))
             said = [f"{e['step']}: “{e.get('phrase') or e.get('text')}”" for e in grade.get("evidence") or []
                     if isinstance(e, dict) and e.get("step") and (e.get("phrase") or e.get("text"))]
             if said:  # the phrases the grader saw, not the stored dict
@@ -423,8 +443,8 @@ def team_csv(viewer: User | str | int, **filters) -> str:
     """The viewer's visible sessions (same filters as list_sessions) as CSV text."""
     rows = list_sessions(viewer, **filters)
     buffer = io.StringIO()
-    fields = ["session_id", "trainee", "name", "scenario_id", "mode", "hints", "status", "score", "outcome",
-              "objections", "started_at"]
+    fields = ["session_id", "trainee", "name", "scenario_id", "mode", "hints", "status", "score", "unsure",
+              "outcome", "objections", "started_at"]
     writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
     for row in rows:

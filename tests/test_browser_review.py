@@ -11,6 +11,8 @@ import sys
 import pytest
 from test_browser_practice import sign_in
 
+from ui.pages.review import SESSION_COLUMNS
+
 pytestmark = [pytest.mark.browser]
 
 
@@ -56,3 +58,28 @@ def test_trainee_cannot_see_the_review_tab(app_server, browser):
     page = browser.new_context(locale="zh-CN").new_page()
     sign_in(page, app_server, "trainee2", "trainee123")
     assert page.get_by_role("tab", name="复盘").count() == 0
+
+
+def test_mentor_filters_sessions_with_unsure_grades(app_server, browser):
+    import sqlite3
+
+    session_id = play_session_as(app_server.home, "trainee")
+    with sqlite3.connect(app_server.home / "coach.db") as db:  # as the grader writes it for an undecided reading
+        db.execute("UPDATE turn_grades SET grade_json = json_set(grade_json, '$.unsure', json('true')) WHERE id = "
+                   "(SELECT min(id) FROM turn_grades WHERE session_id = ?)", (session_id,))
+    page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1400}).new_page()
+    sign_in(page, app_server, "mentor", "mentor123")
+    page.get_by_role("tab", name="复盘").click()
+    page.locator("#rv-unsure input").check()
+    page.locator("#rv-search").click()
+    cells = ("() => [...document.querySelectorAll('#rv-sessions tbody tr')]"  # textContent: one body is for sizing
+             ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim())).filter(row => row[0])")
+    page.wait_for_function(f"() => ({cells})().some(row => row[0] === '{session_id}')", timeout=60_000)
+    rows = page.evaluate(cells)
+    column = SESSION_COLUMNS.index("unsure")
+    assert all(int(row[column]) >= 1 for row in rows), rows  # only sessions with an unsure grade are listed
+    assert any(row[0] == str(session_id) for row in rows)
+    page.locator("#rv-session-id input").fill(str(session_id))
+    page.locator("#rv-open").click()
+    page.wait_for_function("() => document.querySelector('#rv-transcript').innerText.includes('评分把握不大')",
+                           timeout=60_000)

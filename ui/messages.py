@@ -188,6 +188,13 @@ def evidence_lines(grade: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
+UNSURE_NOTE = {  # shown with a grade the understanding layer marks as unsure (ReplyReading.unsure)
+    "zh": "⚠ 评分把握不大：系统判断不了这条回复有没有回应客户的顾虑，这个分数可能偏差较大，导师可以复核。",
+    "en": "⚠ Unsure grade: the coach cannot tell whether this reply addresses the customer's concern, so the score "
+          "may be far off; your mentor can review it.",
+}
+
+
 def grade_markdown(grade: dict[str, Any], lang: str) -> str:
     """One reply's score with the evidence behind it: steps matched (and the phrases), anti-patterns, weights."""
     lines = [f"{t('score', lang)}: {score_badge(float(grade.get('score', 0)))}"]
@@ -200,6 +207,8 @@ def grade_markdown(grade: dict[str, Any], lang: str) -> str:
     anti = grade.get("anti_patterns") or []
     if anti:
         lines.append(("⚠ 问题: " if lang != "en" else "⚠ Issues: ") + ", ".join(label("anti", a, lang) for a in anti))
+    if grade.get("unsure"):
+        lines.append(UNSURE_NOTE["en" if lang == "en" else "zh"])
     if grade.get("feedback"):
         lines.append(esc(grade["feedback"]))
     if grade.get("suggestion"):

@@ -81,6 +81,7 @@ class Grade(BaseModel):
     answers_question: float | None = None  # P(it answers the customer's question), None when nothing was asked
     off_topic: float | None = None
     asks_question: float | None = None  # P(the reply asks the customer something), read by the same layer
+    unsure: bool = False  # the grader cannot tell whether the reply addresses the customer: worth a mentor's look
 
 
 class ScoredTurn(BaseModel):

@@ -72,6 +72,7 @@ class OfflineGrader(Grader):
                 ignored_instructions=ignored, grader=self.name, relevance=reading.relevance,
                 answers_question=reading.answers_question, off_topic=reading.off_topic,
                 asks_question=reading.asks_question if text.strip() else 0.0,
+                unsure=reading.unsure and bool(text.strip()),
             ))
         return grades
 

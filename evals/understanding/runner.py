@@ -88,6 +88,21 @@ def _grade(model, pairs: list[tuple[str, str]], weights=None) -> list[int]:
     return model.score(model.read_replies(pairs), weights)
 
 
+def unsure_figures(gold: list[float], scores: list[int], unsure: list[bool], miss: float = 25.0) -> dict:
+    """How well the "unsure grade" mark finds the grades that are far off (more than ``miss`` points from the
+    label): the share of replies marked, the share of misses among marked and unmarked replies, and the share
+    of all misses that are marked."""
+    far = np.abs(np.asarray(scores, dtype=float) - np.asarray(gold, dtype=float)) > miss
+    marked = np.asarray(unsure, dtype=bool)
+
+    def share(mask: np.ndarray) -> float | None:
+        return round(float(far[mask].mean()), 4) if mask.any() else None
+
+    return {"marked": round(float(marked.mean()), 4) if len(marked) else 0.0, "miss_points": miss,
+            "misses_among_marked": share(marked), "misses_among_unmarked": share(~marked),
+            "misses_marked": round(float(marked[far].mean()), 4) if far.any() else None}
+
+
 def real_dev(model, root: Path | None = None) -> dict:
     out: dict = {}
     for name, loader in (("jddc_customer_zh", ud.load_jddc_customer), ("persuasion_en", ud.load_persuasion)):
@@ -98,11 +113,13 @@ def real_dev(model, root: Path | None = None) -> dict:
     out["jddc_replies_zh"] = {}
     for half in ("tune", "test"):
         part = [r for r in replies if r["half"] == half]
-        scores = _grade(model, [(r["customer"], r["reply"]) for r in part])
+        readings = model.read_replies([(r["customer"], r["reply"]) for r in part])
+        scores = model.score(readings)
         gold = [r["score"] for r in part]
         groups = [conversation_of(r) for r in part]
         out["jddc_replies_zh"][half] = {"n": len(part),
                                         "spearman": round(spearman(gold, scores), 4),
+                                        "unsure": unsure_figures(gold, scores, [x.unsure for x in readings]),
                                         "spearman_ci95": interval(groups, reply_figures(gold, scores)["spearman"]),
                                         "mean_gold": round(float(np.mean(gold)), 1),
                                         "mean_pred": round(float(np.mean(scores)), 1),

@@ -39,6 +39,11 @@ from knowledge.understanding.placeholders import with_stand_ins
 CLASSES: tuple[str, ...] = (*OBJECTION_TYPES, NO_OBJECTION)
 SIGNALS: tuple[str, ...] = (*DECISION_SIGNALS, "buying_signal")
 SECONDARY = 0.25  # a second objection type is listed when its probability reaches this
+# A grade is marked unsure when P(ignore_objection) lies within this distance of 0.5. That reading carries the
+# score's largest weight, and where it cannot decide, the score is often far off. On the JDDC tune half, 23 % of
+# replies fall in the band and 73 % of those scored more than 25 points from our label (29 % of the rest). The
+# band is the widest of ±0.15 / 0.20 / 0.25 whose marked replies are at least 70 % such misses (README).
+UNSURE_BAND = 0.15
 
 
 class Example(BaseModel):
@@ -79,6 +84,7 @@ class ReplyReading(BaseModel):
     quality: float  # the learned 0–1 quality of the pair before the rubric is applied
     objection: str = NO_OBJECTION  # what the customer line raises, as read in the same pass
     asks_question: float = 0.0  # P(the reply itself asks the customer something)
+    unsure: bool = False  # the score is likely far off: whether the reply ignores the customer is undecided
     nearest: list[Example] = Field(default_factory=list)
     _vector: np.ndarray | None = PrivateAttr(default=None)  # the reply's embedding, for evidence look-ups
 
@@ -353,6 +359,7 @@ class UnderstandingModel:
         quality = np.clip(self.heads["quality"].predict(features)[:, 0], 0.0, 1.0)
         own_question = self.asks(customer_features(rvec, reply_texts, self.cues), reply_texts, "reply_question")
         out = []
+        ignore = ANTI_PATTERNS.index("ignore_objection")
         for i, (customer, reply) in enumerate(pairs):
             asked = customers[i].question >= 0.5
             reading = ReplyReading(
@@ -364,6 +371,7 @@ class UnderstandingModel:
                 answers_question=round(float(answers[i]), 4) if asked else None,
                 quality=round(float(quality[i]), 4), objection=customers[i].objection,
                 asks_question=round(float(own_question[i]), 4) if reply else 0.0,
+                unsure=bool(abs(float(anti[i, ignore]) - 0.5) < UNSURE_BAND),
                 nearest=self._examples["reply"].nearest(rvec[i], detect_lang(reply or customer), nearest)
                 if nearest else [])
             reading._vector = rvec[i]

@@ -30,7 +30,7 @@ WORDS = {
            "mentor_turn": "导师（接管）", "control_mentor": "导师接管了对话", "control_trainee": "导师把对话交还学员",
            "score": "得分", "original": "原始分", "steps": "步骤", "anti": "反模式", "evidence": "依据",
            "reviews": "导师点评", "gates_passed": "已通过关卡", "awaiting": "待签字", "sessions": "练习次数",
-           "no_data": "暂无数据", "saved": "已保存"},
+           "no_data": "暂无数据", "saved": "已保存", "unsure": "评分把握不大，请复核"},
     "en": {"filters": "Filters", "trainee": "Trainee", "scenario": "Scenario", "min": "Min score", "max": "Max score",
            "since": "From (YYYY-MM-DD)", "until": "To", "objection": "Objection type", "search": "Search",
            "session": "Session id", "open": "Open", "turn": "Turn id (turn_id)", "new_score": "New score",
@@ -45,9 +45,10 @@ WORDS = {
            "score": "Score", "original": "original", "steps": "steps",
            "anti": "anti-patterns", "evidence": "evidence", "reviews": "Mentor reviews",
            "gates_passed": "Gates passed", "awaiting": "Awaiting sign-off", "sessions": "Sessions",
-           "no_data": "No data yet", "saved": "Saved"},
+           "no_data": "No data yet", "saved": "Saved", "unsure": "unsure grade, please review"},
 }
-SESSION_COLUMNS = ["session_id", "trainee", "scenario_id", "score", "status", "mode", "objections", "started_at"]
+SESSION_COLUMNS = ["session_id", "trainee", "scenario_id", "score", "unsure", "status", "mode", "objections",
+                   "started_at"]
 
 
 def w(key: str, lang: str) -> str:
@@ -65,7 +66,8 @@ def sessions_table(rows: list[dict[str, Any]], lang: str = "zh") -> list[list[An
     out = []
     for row in rows:
         out.append([row["session_id"], esc(row["trainee"]), esc(row["scenario_id"]),
-                    row["score"] if row["score"] is not None else "", label("status", row["status"], lang),
+                    row["score"] if row["score"] is not None else "", row.get("unsure") or "",
+                    label("status", row["status"], lang),
                     label("mode", row["mode"], lang), esc(", ".join(label("objection", o, lang) for o in row["objections"])),
                     row["started_at"]])
     return out
@@ -136,7 +138,9 @@ def transcript_html(detail: dict[str, Any], lang: str) -> str:
             anti = ", ".join(label("anti", a, lang) for a in grade.get("anti_patterns") or []) or "-"
             body += (f"<br><small>{w('score', lang)} <b>{esc(turn['score'])}</b>{original}"
                      f" · {w('objection', lang)}: {label('objection', turn.get('objection'), lang)}"
-                     f" · {w('anti', lang)}: {anti} · turn_id {turn['turn_id']}</small>")
+                     f" · {w('anti', lang)}: {anti} · turn_id {turn['turn_id']}"
+                     + (f" · <b>⚠ {w('unsure', lang)}</b>" if grade.get("unsure") and turn.get("override_score") is None
+                        else "") + "</small>")
             rows = evidence_lines(grade, lang)
             if rows:
                 body += (f"<br><small>{w('evidence', lang)}:</small><ul style='margin:0'>"
@@ -270,6 +274,7 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             f_max = gr.Number(label="最高分 / Max", value=100, minimum=0, maximum=100, elem_id="rv-max")
             f_since = gr.Textbox(label="开始 / From (YYYY-MM-DD)", elem_id="rv-since")
             f_until = gr.Textbox(label="结束 / To (YYYY-MM-DD)", elem_id="rv-until")
+            f_unsure = gr.Checkbox(label="只看把握不大的评分 / Only unsure grades", value=False, elem_id="rv-unsure")
             search = gr.Button("查询 / Search", variant="primary", elem_id="rv-search")
     table = gr.Dataframe(headers=SESSION_COLUMNS, value=[], interactive=False, wrap=True, elem_id="rv-sessions")
     with gr.Row():
@@ -308,14 +313,15 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         team_md = gr.Markdown(elem_id="rv-team")
         dash_refresh = gr.Button("刷新看板 / Refresh dashboard", size="sm", elem_id="rv-dash-refresh")
 
-    def do_search(user, trainee, scenario, objection, low, high, since, until):
+    def do_search(user, trainee, scenario, objection, low, high, since, until, unsure_only):
         rows = review.list_sessions(viewer(user), trainee=trainee or None, scenario=(scenario or "").strip() or None,
                                     min_score=low if low else None,
                                     max_score=high if high is not None and high < 100 else None, since=(since or "").strip() or None,
-                                    until=(until or "").strip() or None, objection=objection or None)
+                                    until=(until or "").strip() or None, objection=objection or None,
+                                    unsure_only=bool(unsure_only))
         return sessions_table(rows, lang_of(user))
 
-    filters = [user_state, f_trainee, f_scenario, f_objection, f_min, f_max, f_since, f_until]
+    filters = [user_state, f_trainee, f_scenario, f_objection, f_min, f_max, f_since, f_until, f_unsure]
     search.click(guarded(do_search), filters, [table])
 
     def do_open(user, sid):
