@@ -153,8 +153,11 @@ def team_heldout(model) -> dict:
             out[f"customer_{lang}"] = {k: found[k] for k in ("n", "binary_f1", "type_macro_f1")}
         pp = [r for r in pairs if r["lang"] == lang]
         if pp:
-            scores = _grade(model, [(r["customer"], r["reply"]) for r in pp])
-            out[f"pairs_{lang}"] = {"n": len(pp), "spearman": round(spearman([r["score"] for r in pp], scores), 4)}
+            readings = model.read_replies([(r["customer"], r["reply"]) for r in pp])
+            scores = model.score(readings)
+            gold = [r["score"] for r in pp]
+            out[f"pairs_{lang}"] = {"n": len(pp), "spearman": round(spearman(gold, scores), 4),
+                                    "unsure": unsure_figures(gold, scores, [x.unsure for x in readings])}
             hard = [s for r, s in zip(pp, scores, strict=True) if r["kind"] in ud.HARD_NEGATIVES]
             out[f"hard_negatives_{lang}"] = {"n": len(hard),
                                              "share_le_20": round(sum(s <= 20 for s in hard) / max(1, len(hard)), 4)}
