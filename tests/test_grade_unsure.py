@@ -100,3 +100,20 @@ def test_the_mentor_list_counts_unsure_replies_until_a_mentor_overrides_them(pro
     override_turn("mentor", turn_id, 75, "问得好，是在澄清价格顾虑")  # a mentor looked: no longer waiting
     assert list_sessions("mentor", unsure_only=True) == []
     assert "评分把握不大" not in transcript_html(session_detail("mentor", marked), "zh")
+
+
+def test_coach_grade_reports_the_mark_in_json_and_text(tmp_path):
+    from typer.testing import CliRunner
+
+    from ui.cli.app import _load_commands, app
+
+    _load_commands()
+    src = tmp_path / "replies.jsonl"
+    src.write_text("\n".join(json.dumps({"customer": c, "reply": r}, ensure_ascii=False)
+                             for c, r in (UNSURE[0], SURE[0], UNSURE[1], SURE[1])), encoding="utf-8")
+    out = CliRunner().invoke(app, ["grade", str(src), "--json"])
+    assert out.exit_code == 0, out.output
+    assert [json.loads(line)["unsure"] for line in out.stdout.splitlines()] == [True, False, True, False]
+    text = CliRunner().invoke(app, ["grade", str(src)]).stdout
+    assert [line.endswith("unsure") for line in text.splitlines() if not line.startswith("     ")] == \
+        [True, False, True, False]

@@ -127,12 +127,14 @@ def grade(
     for row, result in zip(rows, results, strict=True):
         payload = {"objection": result.objection, "score": result.score, "steps": result.steps,
                    "anti_patterns": result.anti_patterns, "relevance": result.relevance,
-                   "answers_question": result.answers_question, "feedback": result.feedback,
+                   "answers_question": result.answers_question, "unsure": result.unsure,
+                   "feedback": result.feedback,
                    "suggestion": result.suggestion,
                    "evidence": [e.model_dump(exclude_none=True) for e in result.evidence]}
         steps = ",".join(s for s, ok in result.steps.items() if ok) or "-"
         text = (f"{result.score:>3}  {result.objection:<14} steps={steps}  "
-                f"anti={','.join(result.anti_patterns) or '-'}\n     {result.feedback}")
+                f"anti={','.join(result.anti_patterns) or '-'}{'  unsure' if result.unsure else ''}\n"
+                f"     {result.feedback}")
         if judge_fn is not None:
             opinion = judge_fn(row["customer"], row["reply"], result.objection, result.lang)
             payload["judge"] = opinion.model_dump()
