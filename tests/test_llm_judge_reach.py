@@ -70,6 +70,23 @@ def test_coach_grade_judge_llm_adds_the_judge_beside_the_offline_score(fake_open
     assert line["judge"]["score"] == 64 and line["judge"]["model"] == "fake-model" and "judge" not in plain
 
 
+def test_coach_grade_judge_unsure_asks_the_llm_only_where_the_grade_is_unsure(fake_openai, tmp_path):
+    from test_grade_unsure import SURE, UNSURE
+
+    fake_openai.handler = lambda body: json.dumps(GOOD)
+    pairs = [UNSURE[0], SURE[0], UNSURE[1], SURE[1]]  # zh and en, each unsure and sure
+    src = tmp_path / "r.jsonl"
+    src.write_text("\n".join(json.dumps({"customer": c, "reply": r}, ensure_ascii=False) for c, r in pairs),
+                   encoding="utf-8")
+    result = runner.invoke(app, ["grade", str(src), "--json", "--judge", "unsure"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [x["unsure"] for x in lines] == [True, False, True, False]
+    assert ["judge" in x for x in lines] == [True, False, True, False]
+    assert all(x["judge"]["score"] == 64 for x in lines if "judge" in x)
+    assert len(fake_openai.requests) == 2  # one call per unsure grade, none for the others
+
+
 def test_coach_grade_judge_llm_without_an_llm_says_how_to_configure_one(tmp_path):
     src = tmp_path / "r.jsonl"
     src.write_text(json.dumps({"customer": "太贵了", "reply": "您说得对。"}, ensure_ascii=False), encoding="utf-8")

@@ -64,12 +64,12 @@ def _judge(name: str):
     """The second-opinion function for --judge, or None; a missing LLM says how to configure one."""
     if name == "none":
         return None
-    if name != "llm":
-        raise UserError(f"--judge {name!r} is not known; use --judge llm or --judge none")
+    if name not in ("llm", "unsure"):
+        raise UserError(f"--judge {name!r} is not known; use --judge llm, --judge unsure or --judge none")
     from knowledge.settings import get_settings
 
     if not get_settings().llm_enabled:
-        raise UserError("--judge llm needs an LLM: set COACH_LLM_MODEL, OPENAI_BASE_URL and OPENAI_API_KEY "
+        raise UserError(f"--judge {name} needs an LLM: set COACH_LLM_MODEL, OPENAI_BASE_URL and OPENAI_API_KEY "
                         "(see docs/llm.md), or leave out --judge for the offline grade alone")
     from coach.grading.llm_judge import judge_reply
 
@@ -87,12 +87,14 @@ def grade(
     source: str = typer.Argument("-", help='JSONL lines {"customer": ..., "reply": ...} (+ "objection", "lang"); "-" = stdin'),
     json_out: bool = typer.Option(False, "--json", help="one JSON object per line"),
     judge: str = typer.Option("none", "--judge", help="llm: add the configured LLM's second opinion beside "
-                                                      "the offline grade (never replacing it); none: offline only"),
+                                                      "the offline grade (never replacing it); unsure: the same, "
+                                                      "only for grades marked unsure; none: offline only"),
 ) -> None:
     """Grade each trainee reply against the objection's playbook, with feedback and a better reply.
 
     Example: echo '{"customer": "太贵了", "reply": "理解。您是跟哪家比的？"}' | coach grade --json
-    Second opinion: coach grade replies.jsonl --judge llm --json (needs COACH_LLM_MODEL, OPENAI_BASE_URL)
+    Second opinion: coach grade replies.jsonl --judge llm --json (needs COACH_LLM_MODEL, OPENAI_BASE_URL);
+    --judge unsure asks the LLM only where the offline grade is marked unsure (about a quarter of real replies)
     """
     from coach.grading import get_grader
     from coach.text_limits import TextLimitError, check_reply
@@ -135,7 +137,7 @@ def grade(
         text = (f"{result.score:>3}  {result.objection:<14} steps={steps}  "
                 f"anti={','.join(result.anti_patterns) or '-'}{'  unsure' if result.unsure else ''}\n"
                 f"     {result.feedback}")
-        if judge_fn is not None:
+        if judge_fn is not None and (judge != "unsure" or result.unsure):
             opinion = judge_fn(row["customer"], row["reply"], result.objection, result.lang)
             payload["judge"] = opinion.model_dump()
             text += "\n     " + _judge_line(opinion)
