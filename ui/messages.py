@@ -189,9 +189,9 @@ def evidence_lines(grade: dict[str, Any], lang: str) -> list[str]:
 
 
 UNSURE_NOTE = {  # shown with a grade the understanding layer marks as unsure (ReplyReading.unsure)
-    "zh": "⚠ 评分把握不大：系统判断不了这条回复有没有回应客户的顾虑，这个分数可能偏差较大，导师可以复核。",
+    "zh": "⚠ 评分把握不大：系统判断不了这条回复有没有回应客户的顾虑，这个分数和下面的建议都可能不准，导师可以复核。",
     "en": "⚠ Unsure grade: the coach cannot tell whether this reply addresses the customer's concern, so the score "
-          "may be far off; your mentor can review it.",
+          "and the advice below may be off; your mentor can review it.",
 }
 
 
