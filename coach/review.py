@@ -333,7 +333,8 @@ def audit_trail(viewer: User | str | int, session_id: int) -> list[dict[str, Any
 
 # --- team view ------------------------------------------------------------------------------------------
 def team_overview(viewer: User | str | int) -> dict[str, Any]:
-    """Per trainee: score trend, gates passed, weakest objection types; and the team's weakest types."""
+    """Per trainee: score trend, gates passed, weakest objection types, unsure grades no mentor has overridden
+    yet; and the team's weakest types."""
     from coach.progression import refresh_progress
     from coach.progression.evidence import load_sessions
 
@@ -353,8 +354,10 @@ def team_overview(viewer: User | str | int) -> dict[str, Any]:
                     team_scores.setdefault(turn.objection, []).append(turn.score)
         means = sorted(((k, round(sum(v) / len(v), 1)) for k, v in by_type.items()), key=lambda kv: kv[1])
         gates = refresh_progress(user)
+        with db_session() as db:
+            unsure = sum(_unsure_turns(db, [s.id for s in sessions]).values())
         trainees.append({"trainee": user.username, "name": user.display_name, "team": user.team,
-                         "sessions": len(sessions),
+                         "sessions": len(sessions), "unsure": unsure,
                          "trend": [{"session_id": s.id, "date": s.started_at.isoformat(timespec="seconds"),
                                     "score": s.score} for s in sessions],
                          "gates_passed": [g.id for g in gates if g.open],

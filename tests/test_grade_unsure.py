@@ -84,8 +84,8 @@ def _mark_first_turn_unsure(session_id: int) -> int:
 
 
 def test_the_mentor_list_counts_unsure_replies_until_a_mentor_overrides_them(prog):  # noqa: F811
-    from coach.review import list_sessions, override_turn, session_detail
-    from ui.pages.review import SESSION_COLUMNS, sessions_table, transcript_html
+    from coach.review import list_sessions, override_turn, session_detail, team_overview
+    from ui.pages.review import SESSION_COLUMNS, sessions_table, team_markdown, transcript_html
 
     marked = play(prog, "trainee", "drill-price", [FAKE_STRONG_ZH, FAKE_WEAK_ZH])
     plain = play(prog, "trainee", "drill-need", [FAKE_WEAK_ZH])
@@ -97,9 +97,17 @@ def test_the_mentor_list_counts_unsure_replies_until_a_mentor_overrides_them(pro
     assert table[SESSION_COLUMNS.index("unsure")] == 1
     assert "评分把握不大" in transcript_html(session_detail("mentor", marked), "zh")
     assert "unsure grade" in transcript_html(session_detail("mentor", marked), "en")
+    overview = {t["trainee"]: t for t in team_overview("mentor")["trainees"]}
+    assert overview["trainee"]["unsure"] == 1 and overview["trainee2"]["unsure"] == 0
+    for lang, header in (("zh", "待复核的评分"), ("en", "Unsure grades to review")):
+        table = team_markdown(team_overview("mentor"), lang).splitlines()
+        column = [c.strip() for c in table[0].strip("|").split("|")].index(header)
+        mine = next(row for row in table[2:] if "(trainee)" in row)
+        assert [c.strip() for c in mine.strip("|").split("|")][column] == "1"
     override_turn("mentor", turn_id, 75, "问得好，是在澄清价格顾虑")  # a mentor looked: no longer waiting
     assert list_sessions("mentor", unsure_only=True) == []
     assert "评分把握不大" not in transcript_html(session_detail("mentor", marked), "zh")
+    assert {t["trainee"]: t for t in team_overview("mentor")["trainees"]}["trainee"]["unsure"] == 0
 
 
 def test_coach_grade_reports_the_mark_in_json_and_text(tmp_path):

@@ -30,7 +30,8 @@ WORDS = {
            "mentor_turn": "导师（接管）", "control_mentor": "导师接管了对话", "control_trainee": "导师把对话交还学员",
            "score": "得分", "original": "原始分", "steps": "步骤", "anti": "反模式", "evidence": "依据",
            "reviews": "导师点评", "gates_passed": "已通过关卡", "awaiting": "待签字", "sessions": "练习次数",
-           "no_data": "暂无数据", "saved": "已保存", "unsure": "评分把握不大，请复核"},
+           "no_data": "暂无数据", "saved": "已保存", "unsure": "评分把握不大，请复核",
+           "unsure_waiting": "待复核的评分"},
     "en": {"filters": "Filters", "trainee": "Trainee", "scenario": "Scenario", "min": "Min score", "max": "Max score",
            "since": "From (YYYY-MM-DD)", "until": "To", "objection": "Objection type", "search": "Search",
            "session": "Session id", "open": "Open", "turn": "Turn id (turn_id)", "new_score": "New score",
@@ -45,7 +46,8 @@ WORDS = {
            "score": "Score", "original": "original", "steps": "steps",
            "anti": "anti-patterns", "evidence": "evidence", "reviews": "Mentor reviews",
            "gates_passed": "Gates passed", "awaiting": "Awaiting sign-off", "sessions": "Sessions",
-           "no_data": "No data yet", "saved": "Saved", "unsure": "unsure grade, please review"},
+           "no_data": "No data yet", "saved": "Saved", "unsure": "unsure grade, please review",
+           "unsure_waiting": "Unsure grades to review"},
 }
 SESSION_COLUMNS = ["session_id", "trainee", "scenario_id", "score", "unsure", "status", "mode", "objections",
                    "started_at"]
@@ -230,11 +232,12 @@ def team_markdown(overview: dict[str, Any], lang: str) -> str:
         return esc(", ".join(titles.get(i, i) for i in ids) or "-")
 
     lines = [f"| {w('trainee', lang)} | {w('sessions', lang)} | {w('gates_passed', lang)} | {w('awaiting', lang)} "
-             f"| {w('objection', lang)} |", "|---|---|---|---|---|"]
+             f"| {w('objection', lang)} | {w('unsure_waiting', lang)} |", "|---|---|---|---|---|---|"]
     for t in overview["trainees"]:
         weak = ", ".join(f"{label('objection', d['objection'], lang)} {d['mean']:g}" for d in t["weakest"]) or "-"
         lines.append(f"| {esc(t['name'])} ({esc(t['trainee'])}) | {t['sessions']} | "
-                     f"{gate_names(t['gates_passed'])} | {gate_names(t['awaiting_signoff'])} | {weak} |")
+                     f"{gate_names(t['gates_passed'])} | {gate_names(t['awaiting_signoff'])} | {weak} | "
+                     f"{t.get('unsure', 0)} |")
     return "\n".join(lines)
 
 
