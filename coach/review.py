@@ -204,7 +204,8 @@ def session_detail(viewer: User | str | int, session_id: int) -> dict[str, Any]:
         if grade is not None:
             data = json.loads(grade.grade_json or "{}")
             item.update(objection=grade.objection or data.get("objection") or turn.objection, grade=data,
-                        score=effective(grade), original_score=grade.score, override_score=grade.override_score)
+                        score=effective(grade), original_score=grade.score, override_score=grade.override_score,
+                        unsure=bool(data.get("unsure")) and grade.override_score is None)  # as _unsure_turns counts
         items.append(item)
     return {"session_id": row.id, "trainee": user.username, "name": user.display_name,
             "scenario_id": row.scenario_id, "scenario_version": row.scenario_version, "seed": row.seed,
@@ -344,6 +345,7 @@ def team_overview(viewer: User | str | int) -> dict[str, Any]:
         query = select(User).order_by(User.id)
         users = [u for u in db.exec(query) if (ids is None or u.id in ids) and "trainee" in u.role_set]
     trainees, team_scores = [], {}
+    owner: dict[int, str] = {}  # session id -> trainee, for one count of unsure grades over all of them
     for user in users:
         sessions = load_sessions(user.id)
         by_type: dict[str, list[float]] = {}
@@ -354,15 +356,17 @@ def team_overview(viewer: User | str | int) -> dict[str, Any]:
                     team_scores.setdefault(turn.objection, []).append(turn.score)
         means = sorted(((k, round(sum(v) / len(v), 1)) for k, v in by_type.items()), key=lambda kv: kv[1])
         gates = refresh_progress(user)
-        with db_session() as db:
-            unsure = sum(_unsure_turns(db, [s.id for s in sessions]).values())
+        owner.update((s.id, user.username) for s in sessions)
         trainees.append({"trainee": user.username, "name": user.display_name, "team": user.team,
-                         "sessions": len(sessions), "unsure": unsure,
+                         "sessions": len(sessions), "unsure": 0,
                          "trend": [{"session_id": s.id, "date": s.started_at.isoformat(timespec="seconds"),
                                     "score": s.score} for s in sessions],
                          "gates_passed": [g.id for g in gates if g.open],
                          "awaiting_signoff": [g.id for g in gates if g.status == "awaiting_signoff"],
                          "weakest": [{"objection": k, "mean": m, "turns": len(by_type[k])} for k, m in means[:3]]})
+    with db_session() as db:
+        for sid, count in _unsure_turns(db, list(owner)).items():
+            next(t for t in trainees if t["trainee"] == owner[sid])["unsure"] += count
     team = sorted(({"objection": k, "mean": round(sum(v) / len(v), 1), "turns": len(v)}
                    for k, v in team_scores.items()), key=lambda d: d["mean"])
     return {"trainees": trainees, "weakest_objections": team}
@@ -390,7 +394,7 @@ def session_markdown(viewer: User | str | int, session_id: int) -> str:
             lines.append(f"> 得分 Score {turn['score']:g}{override} · 异议 {turn.get('objection') or '-'} · "
                          f"步骤 steps: {', '.join(hit) or '-'} · 反模式 anti-patterns: "
                          f"{', '.join(grade.get('anti_patterns') or []) or '-'}"
-                         + (" · ⚠ 评分把握不大 unsure grade" if grade.get("unsure") and not override else ""))
+                         + (" · ⚠ 评分把握不大 unsure grade" if turn.get("unsure") else ""))
             said = [f"{e['step']}: “{e.get('phrase') or e.get('text')}”" for e in grade.get("evidence") or []
                     if isinstance(e, dict) and e.get("step") and (e.get("phrase") or e.get("text"))]
             if said:  # the phrases the grader saw, not the stored dict

@@ -141,8 +141,7 @@ def transcript_html(detail: dict[str, Any], lang: str) -> str:
             body += (f"<br><small>{w('score', lang)} <b>{esc(turn['score'])}</b>{original}"
                      f" · {w('objection', lang)}: {label('objection', turn.get('objection'), lang)}"
                      f" · {w('anti', lang)}: {anti} · turn_id {turn['turn_id']}"
-                     + (f" · <b>⚠ {w('unsure', lang)}</b>" if grade.get("unsure") and turn.get("override_score") is None
-                        else "") + "</small>")
+                     + (f" · <b>⚠ {w('unsure', lang)}</b>" if turn.get("unsure") else "") + "</small>")
             rows = evidence_lines(grade, lang)
             if rows:
                 body += (f"<br><small>{w('evidence', lang)}:</small><ul style='margin:0'>"
