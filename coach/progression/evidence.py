@@ -7,7 +7,7 @@ an override moves it either way.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlmodel import select
@@ -29,6 +29,7 @@ class TurnEvidence:
     hints: bool
     day: date
     at: datetime
+    unsure: bool = False  # the grader marked it unsure and no mentor has overridden it (turn or session)
 
 
 @dataclass
@@ -42,6 +43,14 @@ class SessionEvidence:
     started_at: datetime
     turns: list[TurnEvidence] = field(default_factory=list)
     score_override: float | None = None
+
+    @property
+    def unsure_turns(self) -> list[int]:
+        return [t.turn_id for t in self.turns if t.unsure]
+
+    def without_unsure(self) -> SessionEvidence:
+        """The same session judged only on the grades nobody doubts (for gates that rest on unsure ones)."""
+        return replace(self, turns=[t for t in self.turns if not t.unsure])
 
     @property
     def day(self) -> date:
@@ -104,7 +113,8 @@ def load_sessions(user_id: int, statuses: tuple[str, ...] = ("completed",)) -> l
         if objection == NO_OBJECTION:
             objection = None
         sess = by_session[turn.session_id]
+        unsure = bool(data.get("unsure")) and grade.override_score is None and sess.score_override is None
         sess.turns.append(TurnEvidence(session_id=sess.id, turn_id=turn.id, objection=objection,
                                        score=effective(grade), steps=steps_of(data), hints=sess.hints,
-                                       day=sess.day, at=turn.created_at))
+                                       day=sess.day, at=turn.created_at, unsure=unsure))
     return list(by_session.values())

@@ -50,6 +50,8 @@ class Gate(BaseModel):
     criteria: list[CriterionSpec] = Field(min_length=1)
     unlocks: Unlocks = Field(default_factory=Unlocks)
     signoff: bool = Field(default=False, description="a mentor must sign the gate off before it opens")
+    review_unsure: bool = Field(default=True, description="a pass that holds only with grades the grader marked "
+                                "unsure waits for a mentor (who overrides those grades or signs the gate off)")
 
 
 class GateFile(BaseModel):

@@ -27,7 +27,11 @@ STAFF = {"mentor", "trainer", "admin"}
 
 
 class GateStatus(BaseModel):
-    """One gate for one trainee: status (locked | in_progress | awaiting_signoff | passed | signed_off)."""
+    """One gate for one trainee: status (locked | in_progress | awaiting_signoff | passed | signed_off).
+
+    ``unsure_turns`` are the trainee's grades the grader marked unsure that no mentor has looked at; when the
+    gate's criteria hold only with them (``held``), the gate waits for a mentor like a sign-off gate does.
+    """
 
     id: str
     title: dict[str, str]
@@ -36,6 +40,8 @@ class GateStatus(BaseModel):
     signoff: bool
     signed_off_by: int | None = None
     missing_requires: list[str] = Field(default_factory=list)
+    held: bool = False
+    unsure_turns: list[int] = Field(default_factory=list)
     criteria: list[CriterionResult] = Field(default_factory=list)
     unlocks: dict[str, list[str]] = Field(default_factory=dict)
 
@@ -87,27 +93,41 @@ def level_one_pools() -> list[str]:
 
 
 def judge(sessions: list[SessionEvidence], signed: dict[str, int | None],
-          gates: tuple[Gate, ...] | None = None, info: Callable[[str], ScenarioInfo] = scenario_info
-          ) -> list[GateStatus]:
-    """Pure: each gate's status from the sessions and the stored sign-offs (gates in prerequisite order)."""
+          gates: tuple[Gate, ...] | None = None, info: Callable[[str], ScenarioInfo] = scenario_info,
+          was_open: frozenset[str] = frozenset()) -> list[GateStatus]:
+    """Pure: each gate's status from the sessions and the stored sign-offs (gates in prerequisite order).
+
+    A gate that is not open yet and whose criteria hold only with unsure grades is held for a mentor; a gate
+    already open stays open (the review is asked once, when it would open).
+    """
     out: dict[str, GateStatus] = {}
+    unsure = [t for s in sessions for t in s.unsure_turns]
+    sure = [s.without_unsure() for s in sessions] if unsure else sessions
     for gate in gates or load_gates():
         results = [c.evaluate(sessions, info) for c in gate.criteria]
         met = all(r.met for r in results)
         missing = [r for r in gate.requires if not out[r].open]
         signer = signed.get(gate.id) if met else None
+        held = (met and bool(unsure) and gate.review_unsure and gate.id not in was_open
+                and not all(c.evaluate(sure, info).met for c in gate.criteria))
         if missing:
             status = "locked"
         elif not met:
             status = "in_progress"
-        elif gate.signoff:
+        elif gate.signoff or held:
             status = "signed_off" if signer else "awaiting_signoff"
         else:
             status = "passed"
         out[gate.id] = GateStatus(id=gate.id, title=gate.title.model_dump(), status=status, met=met,
                                   signoff=gate.signoff, signed_off_by=signer, missing_requires=missing,
+                                  held=held, unsure_turns=_counted_unsure(gate, sessions, info) if held else [],
                                   criteria=results, unlocks=gate.unlocks.model_dump())
     return list(out.values())
+
+
+def _counted_unsure(gate: Gate, sessions: list[SessionEvidence], info: Callable[[str], ScenarioInfo]) -> list[int]:
+    """The unsure grades in the sessions the gate's criteria look at (the ones a mentor should review)."""
+    return sorted({t for c in gate.criteria for s in c.counted(sessions, info) for t in s.unsure_turns})
 
 
 def _reason(gate: GateStatus) -> str:
@@ -120,7 +140,8 @@ def refresh_progress(user: User | str | int, actor_id: int | None = None) -> lis
     sessions = load_sessions(user.id)
     with db_session() as db:
         rows = {r.gate_id: r for r in db.exec(select(GateProgress).where(GateProgress.user_id == user.id))}
-        statuses = judge(sessions, {gid: r.signed_off_by for gid, r in rows.items()})
+        statuses = judge(sessions, {gid: r.signed_off_by for gid, r in rows.items()},
+                         was_open=frozenset(gid for gid, r in rows.items() if r.status in OPEN))
         for gate in statuses:
             row = rows.get(gate.id) or GateProgress(user_id=user.id, gate_id=gate.id)
             was_open = row.status in OPEN
@@ -212,14 +233,24 @@ def scenario_access(user: User | str | int, statuses: list[GateStatus] | None = 
             out.append(ScenarioAccess(scenario, True, f"已通过关卡「{title}」" if zh else f"gate '{title}' passed"))
         else:
             needed = [by_id[g.id] for g in pool_openers + openers]
-            names = [f"「{g.title['zh']}」({status_word(g.status, True)})" if zh else
-                     f"'{g.title['en']}' ({status_word(g.status, False)})" for g in needed]
+            names = [f"「{g.title['zh']}」({gate_status_text(g, True)})" if zh else
+                     f"'{g.title['en']}' ({gate_status_text(g, False)})" for g in needed]
             if zh:
                 reason = "通过关卡 " + " 或 ".join(names) + " 解锁" if names else f"客户池「{pool_name}」尚未开放"
             else:
                 reason = "pass gate " + " or ".join(names) + " to unlock" if names else f"pool '{pool_name}' is not open yet"
             out.append(ScenarioAccess(scenario, False, reason))
     return out
+
+
+def gate_status_text(gate: GateStatus, zh: bool) -> str:
+    """The status as a trainee or mentor reads it; a held gate says why it waits and what clears it."""
+    if gate.held and gate.status == "awaiting_signoff":
+        n = len(gate.unsure_turns)
+        return (f"待导师复核：通过依赖 {n} 条把握不大的评分（导师改分或签字后开放）" if zh else
+                f"awaiting a mentor: the pass rests on {n} unsure grade{'s' if n != 1 else ''} "
+                "(opens when a mentor overrides them or signs the gate off)")
+    return status_word(gate.status, zh)
 
 
 def status_word(status: str, zh: bool) -> str:
@@ -246,7 +277,7 @@ def record_signoff(user: User | str | int, gate_id: str, mentor_id: int) -> Gate
     user = as_user(user)
     gate = get_gate(gate_id)
     current = {g.id: g for g in refresh_progress(user)}[gate.id]
-    if not gate.signoff:
+    if not gate.signoff and not current.held:
         raise ValueError(f"gate {gate_id!r} does not need a sign-off; it opens when its criteria are met")
     if current.status == "locked":
         raise ValueError(f"gate {gate_id!r} is locked: pass {', '.join(current.missing_requires)} first")

@@ -62,6 +62,10 @@ def progress(
     for gate in report["gates"]:
         done = ", ".join(f"{c['have']}/{c['need']}" for c in gate["criteria"])
         typer.echo(f"[{gate['status']:>16}] {gate['id']}: {gate['title'][lang]} ({done})")
+        if gate["held"]:
+            turns = ", ".join(str(t) for t in gate["unsure_turns"])
+            typer.echo(f"    待导师复核这些把握不大的评分（turn {turns}）" if lang == "zh" else
+                       f"    waits for a mentor to review these unsure grades (turn {turns})")
     typer.echo(f"pools: {', '.join(report['unlocked_pools'])}")
     for drill in report["drills_due"]:
         typer.echo(f"drill due: {drill['scenario_id']} ({drill['objection']})")
