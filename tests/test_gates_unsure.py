@@ -114,3 +114,27 @@ def test_an_open_gate_stays_open_and_a_gate_file_can_opt_out():
     assert opted_out.status == "passed" and not opted_out.held
     sure = [_session(1, 1, "price", False), _session(2, 2, "need", False)]
     assert judge(sure, {}, (_one_gate(),), info)[0].status == "passed"
+
+
+def test_unsure_low_grades_that_keep_a_gate_shut_are_flagged_for_review_not_dropped():
+    from datetime import datetime
+
+    from coach.progression.evidence import SessionEvidence, TurnEvidence
+    from coach.progression.gates import Gate
+    from coach.progression.progress import gate_status_text, judge
+
+    at = datetime(2026, 3, 2, 10)
+    turns = [TurnEvidence(7, 70, "price", 90, frozenset(), False, at.date(), at),
+             TurnEvidence(7, 71, "price", 20, frozenset(), False, at.date(), at, unsure=True)]
+    closed = [SessionEvidence(7, "drill-price", "standard", False, "completed", "next_step_agreed", at, turns)]
+    outcome = Gate.model_validate({
+        "id": "g-close", "title": {"zh": "推进", "en": "Close"}, "description": {"zh": "描述", "en": "d"},
+        "criteria": [{"kind": "outcome_sessions", "min_sessions": 1, "min_score": 70}]})
+    status = judge(closed, {}, (outcome,), lambda sid: None)[0]
+    assert status.status == "in_progress" and status.review_could_open and status.unsure_turns == [71]
+    assert "导师复核后可能通过" in gate_status_text(status, True)
+    assert "a mentor's review may open it" in gate_status_text(status, False)
+    reviewed = [SessionEvidence(7, "drill-price", "standard", False, "completed", "next_step_agreed", at,
+                                [turns[0], TurnEvidence(7, 71, "price", 20, frozenset(), False, at.date(), at)])]
+    still = judge(reviewed, {}, (outcome,), lambda sid: None)[0]  # the mentor kept the 20: no flag any more
+    assert still.status == "in_progress" and not still.review_could_open and still.unsure_turns == []

@@ -42,7 +42,7 @@ def progress_report(user) -> dict:
     return {
         "user": user.username, "team": user.team,
         "gates": [{"id": g.id, "title": g.title, "status": g.status, "signoff": g.signoff,
-                   "held": g.held, "unsure_turns": g.unsure_turns, "missing_requires": g.missing_requires, "unlocks": g.unlocks,
+                   "held": g.held, "review_could_open": g.review_could_open, "unsure_turns": g.unsure_turns, "missing_requires": g.missing_requires, "unlocks": g.unlocks,
                    "criteria": [{"kind": c.kind, "met": c.met, "have": c.have, "need": c.need, "text": c.text,
                                  "items": c.items} for c in g.criteria]} for g in statuses],
         "unlocked_pools": unlocked_pools(user),

@@ -29,8 +29,10 @@ STAFF = {"mentor", "trainer", "admin"}
 class GateStatus(BaseModel):
     """One gate for one trainee: status (locked | in_progress | awaiting_signoff | passed | signed_off).
 
-    ``unsure_turns`` are the trainee's grades the grader marked unsure that no mentor has looked at; when the
-    gate's criteria hold only with them (``held``), the gate waits for a mentor like a sign-off gate does.
+    ``unsure_turns`` are the trainee's grades the grader marked unsure that no mentor has looked at. When the
+    gate's criteria hold only with them (``held``), the gate waits for a mentor like a sign-off gate does; when
+    they hold only without them (``review_could_open``: unsure grades are mostly too low), the gate stays in
+    progress and the mentor is told that reviewing those grades may open it.
     """
 
     id: str
@@ -41,6 +43,7 @@ class GateStatus(BaseModel):
     signed_off_by: int | None = None
     missing_requires: list[str] = Field(default_factory=list)
     held: bool = False
+    review_could_open: bool = False
     unsure_turns: list[int] = Field(default_factory=list)
     criteria: list[CriterionResult] = Field(default_factory=list)
     unlocks: dict[str, list[str]] = Field(default_factory=dict)
@@ -98,7 +101,8 @@ def judge(sessions: list[SessionEvidence], signed: dict[str, int | None],
     """Pure: each gate's status from the sessions and the stored sign-offs (gates in prerequisite order).
 
     A gate that is not open yet and whose criteria hold only with unsure grades is held for a mentor; a gate
-    already open stays open (the review is asked once, when it would open).
+    already open stays open (the review is asked once, when it would open). One whose criteria hold only
+    without them is flagged so a mentor knows a review may open it; it does not open on its own.
     """
     out: dict[str, GateStatus] = {}
     unsure = [t for s in sessions for t in s.unsure_turns]
@@ -108,8 +112,9 @@ def judge(sessions: list[SessionEvidence], signed: dict[str, int | None],
         met = all(r.met for r in results)
         missing = [r for r in gate.requires if not out[r].open]
         signer = signed.get(gate.id) if met else None
-        held = (met and bool(unsure) and gate.review_unsure and gate.id not in was_open
-                and not all(c.evaluate(sure, info).met for c in gate.criteria))
+        sure_met = all(c.evaluate(sure, info).met for c in gate.criteria) if unsure and gate.review_unsure else met
+        held = met and not sure_met and gate.id not in was_open and not missing
+        could_open = sure_met and not met and not missing
         if missing:
             status = "locked"
         elif not met:
@@ -120,7 +125,8 @@ def judge(sessions: list[SessionEvidence], signed: dict[str, int | None],
             status = "passed"
         out[gate.id] = GateStatus(id=gate.id, title=gate.title.model_dump(), status=status, met=met,
                                   signoff=gate.signoff, signed_off_by=signer, missing_requires=missing,
-                                  held=held, unsure_turns=_counted_unsure(gate, sessions, info) if held else [],
+                                  held=held, review_could_open=could_open,
+                                  unsure_turns=_counted_unsure(gate, sessions, info) if held or could_open else [],
                                   criteria=results, unlocks=gate.unlocks.model_dump())
     return list(out.values())
 
@@ -250,6 +256,11 @@ def gate_status_text(gate: GateStatus, zh: bool) -> str:
         return (f"待导师复核：通过依赖 {n} 条把握不大的评分（导师改分或签字后开放）" if zh else
                 f"awaiting a mentor: the pass rests on {n} unsure grade{'s' if n != 1 else ''} "
                 "(opens when a mentor overrides them or signs the gate off)")
+    if gate.review_could_open and gate.status == "in_progress":
+        n = len(gate.unsure_turns)
+        return (f"进行中；{n} 条把握不大的评分拉低了结果，导师复核后可能通过" if zh else
+                f"in progress; {n} unsure grade{'s' if n != 1 else ''} count against it, and a mentor's review "
+                "may open it")
     return status_word(gate.status, zh)
 
 

@@ -30,5 +30,5 @@ def after_session(user: User | str | int) -> dict:
     from coach.progression.progress import refresh_progress
 
     statuses = refresh_progress(user)
-    return {"gates": [g.model_dump(include={"id", "title", "status", "held", "unsure_turns"}) for g in statuses],
+    return {"gates": [g.model_dump(include={"id", "title", "status", "held", "review_could_open", "unsure_turns"}) for g in statuses],
             "drills": [d.model_dump() for d in refresh_drills(user)]}

@@ -66,6 +66,10 @@ def progress(
             turns = ", ".join(str(t) for t in gate["unsure_turns"])
             typer.echo(f"    待导师复核这些把握不大的评分（turn {turns}）" if lang == "zh" else
                        f"    waits for a mentor to review these unsure grades (turn {turns})")
+        elif gate["review_could_open"]:
+            turns = ", ".join(str(t) for t in gate["unsure_turns"])
+            typer.echo(f"    这些把握不大的评分拉低了结果，导师复核后可能通过（turn {turns}）" if lang == "zh" else
+                       f"    unsure grades count against it; a mentor's review may open it (turn {turns})")
     typer.echo(f"pools: {', '.join(report['unlocked_pools'])}")
     for drill in report["drills_due"]:
         typer.echo(f"drill due: {drill['scenario_id']} ({drill['objection']})")
