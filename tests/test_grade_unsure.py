@@ -20,6 +20,7 @@ def test_unsure_figures_count_far_off_grades_among_marked_and_unmarked():
     assert figures["misses_among_marked"] == round(2 / 3, 4)
     assert figures["misses_among_unmarked"] == round(1 / 3, 4)
     assert figures["misses_marked"] == round(2 / 3, 4)
+    assert figures["marked_too_low"] == round(2 / 3, 4) and figures["marked_too_high"] == 0.0
 
 
 def test_no_marked_replies_leave_their_miss_share_empty():

@@ -90,9 +90,10 @@ def _grade(model, pairs: list[tuple[str, str]], weights=None) -> list[int]:
 
 def unsure_figures(gold: list[float], scores: list[int], unsure: list[bool], miss: float = 25.0) -> dict:
     """How well the "unsure grade" mark finds the grades that are far off (more than ``miss`` points from the
-    label): the share of replies marked, the share of misses among marked and unmarked replies, and the share
-    of all misses that are marked."""
-    far = np.abs(np.asarray(scores, dtype=float) - np.asarray(gold, dtype=float)) > miss
+    label): the share of replies marked, the share of misses among marked and unmarked replies, the share
+    of all misses that are marked, and which way the marked misses go (gates treat the two ways differently)."""
+    off = np.asarray(scores, dtype=float) - np.asarray(gold, dtype=float)
+    far = np.abs(off) > miss
     marked = np.asarray(unsure, dtype=bool)
 
     def share(mask: np.ndarray) -> float | None:
@@ -100,7 +101,13 @@ def unsure_figures(gold: list[float], scores: list[int], unsure: list[bool], mis
 
     return {"marked": round(float(marked.mean()), 4) if len(marked) else 0.0, "miss_points": miss,
             "misses_among_marked": share(marked), "misses_among_unmarked": share(~marked),
-            "misses_marked": round(float(marked[far].mean()), 4) if far.any() else None}
+            "misses_marked": round(float(marked[far].mean()), 4) if far.any() else None,
+            "marked_too_low": share_of(marked, off < -miss), "marked_too_high": share_of(marked, off > miss)}
+
+
+def share_of(mask: np.ndarray, event: np.ndarray) -> float | None:
+    """The share of the rows under ``mask`` where ``event`` holds (None when the mask is empty)."""
+    return round(float(event[mask].mean()), 4) if mask.any() else None
 
 
 def real_dev(model, root: Path | None = None) -> dict:
