@@ -138,3 +138,14 @@ def test_unsure_low_grades_that_keep_a_gate_shut_are_flagged_for_review_not_drop
                                 [turns[0], TurnEvidence(7, 71, "price", 20, frozenset(), False, at.date(), at)])]
     still = judge(reviewed, {}, (outcome,), lambda sid: None)[0]  # the mentor kept the 20: no flag any more
     assert still.status == "in_progress" and not still.review_could_open and still.unsure_turns == []
+
+
+@pytest.mark.parametrize("user, drill, weak", [("trainee", "drill-price", "您说得对"), ("amy", "drill-price-en", "you're right")])
+def test_unsure_failures_do_not_assign_a_drill_but_sure_ones_do(prog, user, drill, weak):
+    from coach.progression import refresh_drills, set_team_settings
+
+    set_team_settings("east", guided_sessions=0)
+    play(prog, user, drill, [weak + "？" if user == "trainee" else weak + "?"] * 3)  # three unsure failures
+    assert refresh_drills(user) == []
+    play(prog, user, drill, [weak] * 3, seed=6)  # three failures the grader is sure of
+    assert [d.scenario_id for d in refresh_drills(user)] == [drill]

@@ -51,13 +51,18 @@ def _view(row: DrillAssignment) -> Drill:
 
 
 def fail_streaks(sessions: list[SessionEvidence], since: dict[str, object] | None = None) -> dict[str, int]:
-    """Current run of failed turns (< FAIL_BELOW) per objection type, counting turns after ``since[type]``."""
+    """Current run of failed turns (< FAIL_BELOW) per objection type, counting turns after ``since[type]``.
+
+    A failing grade the grader marked unsure (and no mentor overrode) neither extends nor breaks the run: on
+    real agents' replies such grades are far too low two times in three and never far too high
+    (``coach eval understanding``, ``marked_too_low``), so a drill should not rest on them.
+    """
     since = since or {}
     turns = sorted((t for s in sessions for t in s.turns if t.objection), key=lambda t: (t.at, t.turn_id))
     streak: dict[str, int] = {}
     for turn in turns:
         start = since.get(turn.objection)
-        if start is not None and turn.at <= start:
+        if start is not None and turn.at <= start or turn.unsure and turn.score < FAIL_BELOW:
             continue
         streak[turn.objection] = streak.get(turn.objection, 0) + 1 if turn.score < FAIL_BELOW else 0
     return streak
