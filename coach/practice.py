@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from coach import line_origins
+from coach.grading.models import JudgeResult
 from coach.progression import takeover
 from coach.roleplay.engine import RolePlayEngine, Setup, TurnResult
 from coach.roleplay.from_persona import hidden_objections, persona_view
@@ -61,6 +62,14 @@ class TurnView(BaseModel):
     notices: list[str] = Field(default_factory=list)
     latency_ms: float = 0.0
     origin: dict[str, Any] = Field(default_factory=dict)  # who wrote customer_text: source, model, notices
+
+
+def needs_second_opinion(grade: dict[str, Any]) -> bool:
+    """An unsure grade is often far off, so with an LLM configured it gets the LLM judge's view beside it;
+    offline (the default) nothing is ever asked."""
+    from knowledge.settings import get_settings
+
+    return bool(grade.get("unsure")) and get_settings().llm_enabled
 
 
 def setup_for(scenario, persona: Persona) -> Setup:
@@ -249,6 +258,48 @@ class PracticeService:
                         act=result.act.kind, objection=result.act.objection, ended=result.ended,
                         outcome=result.state.outcome if result.ended else None, notices=result.notices,
                         latency_ms=result.latency_ms, origin=result.origin.model_dump())
+
+    def second_opinion(self, session_id: int, user_id: int | None, idx: int,
+                       judge: Callable[..., JudgeResult] | None = None) -> dict[str, Any] | None:
+        """The stored grade of reply ``idx`` with the LLM judge's view added under "judge" (also stored, so a
+        mentor sees it later); None, and no call, offline or when the grade is sure. Asked at most once per
+        reply; a failing judge is a ``JudgeResult`` with ``error``. The offline score is never touched.
+
+        Called after the turn is stored and shown (the Practice page chains it after the reply), so the
+        trainee never waits for it; ``judge`` defaults to ``coach.grading.llm_judge.judge_reply``."""
+        row, turns = self._load(session_id, user_id)
+        reply = next((t for t in turns if t.idx == idx and t.speaker == "trainee"), None)
+        if reply is None:
+            raise PracticeError(f"session {session_id} has no trainee reply {idx}")
+        with db_session() as db:
+            stored = db.exec(select(TurnGrade).where(TurnGrade.turn_id == reply.id)).first()
+        grade = json.loads(stored.grade_json) if stored is not None else {}
+        if not needs_second_opinion(grade):
+            return None
+        if isinstance(grade.get("judge"), dict):  # asked already: never twice for one reply
+            return grade
+        if judge is None:
+            from coach.grading.llm_judge import judge_reply as judge
+        customer = next((t.text for t in reversed(turns) if t.idx < idx and t.speaker == "customer"), "")
+        lang = grade.get("lang") or getattr(self.scenario(row.scenario_id, row.scenario_version), "language", "zh")
+        opinion = judge(customer, reply.text, grade.get("objection") or reply.objection or "none", lang)
+        return self._store_judge(reply.id, opinion)
+
+    @staticmethod
+    def _store_judge(turn_id: int, opinion: JudgeResult) -> dict[str, Any]:
+        """Add the judge's view to the stored grade, read afresh in this transaction (the call took seconds)."""
+        with db_session() as db:
+            stored = db.exec(select(TurnGrade).where(TurnGrade.turn_id == turn_id)).one()
+            grade = {**json.loads(stored.grade_json), "judge": opinion.model_dump(mode="json")}
+            stored.grade_json = json.dumps(grade, ensure_ascii=False)
+            db.add(stored)
+            db.commit()
+        return grade
+
+    def is_last_reply(self, session_id: int, idx: int) -> bool:
+        """Whether reply ``idx`` is still the trainee's latest: a late second opinion must not cover a newer grade."""
+        _, turns = self._load(session_id, None)
+        return not any(t.speaker == "trainee" and t.idx > idx for t in turns)
 
     @staticmethod
     def _finalise(db, row: PracticeSession) -> None:

@@ -363,6 +363,7 @@ def team_overview(viewer: User | str | int) -> dict[str, Any]:
                                     "score": s.score} for s in sessions],
                          "gates_passed": [g.id for g in gates if g.open],
                          "awaiting_signoff": [g.id for g in gates if g.status == "awaiting_signoff"],
+                         "review_could_open": [g.id for g in gates if g.review_could_open],
                          "weakest": [{"objection": k, "mean": m, "turns": len(by_type[k])} for k, m in means[:3]]})
     with db_session() as db:
         for sid, count in _unsure_turns(db, list(owner)).items():
@@ -399,6 +400,8 @@ def session_markdown(viewer: User | str | int, session_id: int) -> str:
                     if isinstance(e, dict) and e.get("step") and (e.get("phrase") or e.get("text"))]
             if said:  # the phrases the grader saw, not the stored dict
                 lines.append(f"> 依据 Evidence: {'; '.join(said)}")
+            if isinstance(grade.get("judge"), dict):  # asked during practice because the grade was unsure
+                lines.append(f"> {judge_label(grade['judge'])}")
         lines.append("")
     if detail["reviews"]:
         lines += ["## 导师点评 Mentor reviews", ""]
@@ -409,6 +412,14 @@ def session_markdown(viewer: User | str | int, session_id: int) -> str:
             lines.append(f"- {review['at']} {review['reviewer']} ({target}: {before}{review['override_score']:g}): "
                          f"{review['comment']}")
     return "\n".join(lines) + "\n"
+
+
+def judge_label(judge: dict[str, Any]) -> str:
+    """One bilingual line for the LLM judge's stored second opinion (beside the offline score, never replacing it)."""
+    if judge.get("error") or judge.get("score") is None:
+        return f"LLM 第二意见不可用 second opinion unavailable: {judge.get('error') or '-'}"
+    reason = f" · {judge['rationale']}" if judge.get("rationale") else ""
+    return f"LLM 第二意见 second opinion ({judge.get('model') or '?'}): {judge['score']}{reason}"
 
 
 def origin_label(origin: dict[str, Any]) -> str:

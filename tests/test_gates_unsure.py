@@ -149,3 +149,29 @@ def test_unsure_failures_do_not_assign_a_drill_but_sure_ones_do(prog, user, dril
     assert refresh_drills(user) == []
     play(prog, user, drill, [weak] * 3, seed=6)  # three failures the grader is sure of
     assert [d.scenario_id for d in refresh_drills(user)] == [drill]
+
+
+def test_the_trainee_and_the_mentor_read_why_a_gate_waits(prog):
+    from coach.progression import after_session, set_team_settings
+    from coach.review import team_overview
+    from ui.messages import next_gate_markdown
+    from ui.pages.review import team_markdown
+
+    set_team_settings("east", guided_sessions=0)
+    play(prog, "trainee", "drill-price", [FAKE_STRONG_ZH] * 4, days_ago=3)
+    play(prog, "trainee", "drill-need", [FAKE_STRONG_ZH] * 4, days_ago=2)
+    play(prog, "trainee", "drill-stall", [FAKE_STRONG_ZH + "？"] * 4, days_ago=1)
+    shown = next(g for g in after_session("trainee")["gates"] if g["id"] == "g1-objections-3")
+    assert shown["status"] == "awaiting_signoff" and "待导师复核" in shown["note"]["zh"]
+    assert "rests on" in shown["note"]["en"]
+    line = next_gate_markdown(shown["title"], shown["id"], "zh", shown["note"]["zh"])
+    assert line.startswith("**下一关**：独立处理3类常见异议（待导师复核")
+    assert next_gate_markdown(shown["title"], shown["id"], "en") == "**Next gate**: Handle three common objections on your own"
+
+    overview = team_overview("mentor")
+    row = next(t for t in overview["trainees"] if t["trainee"] == "trainee")
+    assert row["awaiting_signoff"] == ["g1-objections-3"]
+    row["review_could_open"] = ["g2-smb"]  # the dashboard's wording for a gate a review may open
+    table = team_markdown(overview, "zh")
+    assert "独立处理3类常见异议; 推进下一步 (复核评分后可能通过)" in table
+    assert "Close a next step (a review may open it)" in team_markdown(overview, "en")

@@ -213,7 +213,35 @@ def grade_markdown(grade: dict[str, Any], lang: str) -> str:
         lines.append(esc(grade["feedback"]))
     if grade.get("suggestion"):
         lines.append(("➜ 参考说法: " if lang != "en" else "➜ Try: ") + esc(grade["suggestion"]))
+    if isinstance(grade.get("judge"), dict):  # below the offline grade, which stays the score of record
+        lines.append(judge_markdown(grade["judge"], lang))
     return "\n\n".join(lines)
+
+
+JUDGE_WORDS = {  # the LLM judge's second opinion under an unsure grade (coach.practice.PracticeService.second_opinion)
+    "zh": {"head": "LLM 第二意见", "score": "{score} 分", "asking": "请求中…",
+           "failed": "暂时不可用，以上离线评分为准。", "note": "（仅供参考，上面的分数不变）"},
+    "en": {"head": "LLM second opinion", "score": "{score}", "asking": "asking…",
+           "failed": "unavailable right now; the offline grade above stands.",
+           "note": "(for reference only; the score above stands)"},
+}
+RATIONALE_CHARS = 300  # the judge's reason on one line; the mentor's review keeps the whole of it
+
+
+def judge_markdown(judge: dict[str, Any] | None, lang: str) -> str:
+    """One line under an unsure grade: the judge's score and reason, that it failed (no server detail: the
+    trainee can do nothing about it), or, with ``judge`` None, that it is still being asked."""
+    words = JUDGE_WORDS["en" if lang == "en" else "zh"]
+    head = bold_label(words["head"], lang)
+    if judge is None:
+        return head + words["asking"]
+    if judge.get("error") or judge.get("score") is None:
+        return head + words["failed"]
+    reason = " ".join(str(judge.get("rationale") or "").split())
+    if len(reason) > RATIONALE_CHARS:
+        reason = reason[:RATIONALE_CHARS].rstrip() + "…"
+    said = f" — {esc(reason)}" if reason else ""
+    return f"{head}{words['score'].format(score=judge['score'])}{said} *{words['note']}*"
 
 
 def nav_options(grade: dict[str, Any]) -> list[dict[str, str]]:
@@ -243,10 +271,12 @@ def scorecard_markdown(card: dict[str, Any], lang: str) -> str:
     return "\n\n".join(lines)
 
 
-def next_gate_markdown(title: dict[str, str] | str | None, gate_id: str, lang: str) -> str:
-    """``**下一关**：独立处理3类常见异议`` (renders bold in both languages)."""
+def next_gate_markdown(title: dict[str, str] | str | None, gate_id: str, lang: str, status: str = "") -> str:
+    """``**下一关**：独立处理3类常见异议`` (renders bold in both languages), then the gate's status when it
+    needs saying (a gate held or flagged for unsure grades, ``coach.progression.progress.gate_status_text``)."""
     name = title.get("en" if lang == "en" else "zh") if isinstance(title, dict) else title
-    return bold_label("下一关" if lang != "en" else "Next gate", lang) + esc(name or gate_id)
+    line = bold_label("下一关" if lang != "en" else "Next gate", lang) + esc(name or gate_id)
+    return line + (f"（{esc(status)}）" if lang != "en" else f" ({esc(status)})") if status else line
 
 
 def step_chart_frame(card: dict[str, Any], lang: str):

@@ -27,8 +27,11 @@ def start_session(practice, user: User | str | int, scenario_id: str, seed: int 
 
 def after_session(user: User | str | int) -> dict:
     """Call when a session ends: recompute gates and drills; returns what changed for the trainee to see."""
-    from coach.progression.progress import refresh_progress
+    from coach.progression.progress import gate_status_text, refresh_progress
 
     statuses = refresh_progress(user)
-    return {"gates": [g.model_dump(include={"id", "title", "status", "held", "review_could_open", "unsure_turns"}) for g in statuses],
+    shown = {"id", "title", "status", "held", "review_could_open", "unsure_turns"}
+    return {"gates": [{**g.model_dump(include=shown),
+                       "note": {"zh": gate_status_text(g, True), "en": gate_status_text(g, False)}
+                       if g.held or g.review_could_open else {}} for g in statuses],
             "drills": [d.model_dump() for d in refresh_drills(user)]}

@@ -8,8 +8,12 @@ page's language in ``#practice-msg``; nothing else on the page changes.
 
 from __future__ import annotations
 
+import json
+import logging
+
 import gradio as gr
 
+from coach.practice import needs_second_opinion
 from coach.roleplay.realizer import SpokenLine
 from ui.messages import (
     bold_label,
@@ -17,6 +21,7 @@ from ui.messages import (
     error_text,
     esc,
     grade_markdown,
+    judge_markdown,
     label,
     nav_options,
     next_gate_markdown,
@@ -32,10 +37,33 @@ from ui.texts import t
 # Runs in the browser at the moment of sending: it hands the typed reply on and empties the box in the same
 # step, so nothing the server sends later can wipe a reply the trainee has started typing since.
 TAKE_REPLY_JS = "(text) => [text, '']"
+JUDGE_SLOTS = 4  # LLM second opinions running at once, for all trainees; they wait on the network, not the CPU
+log = logging.getLogger(__name__)
 
 
 def when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def llm_enabled() -> bool:
+    from knowledge.settings import get_settings
+
+    return get_settings().llm_enabled
+
+
+def chain_second_opinion(event, fn, inputs, output):
+    """Run the LLM judge as its own event chained after the reply's (``.then``), not inside ``do_send``.
+
+    Gradio runs each event listener one call at a time unless told otherwise (``default_concurrency_limit`` is 1)
+    and ``do_send`` is one listener for every trainee, so a judge call of 5-60 s after its last yield would hold
+    every trainee's next reply behind it. Chained, it starts once the offline grade is on the page, in its own
+    concurrency group ("llm-judge", ``JUDGE_SLOTS`` at once) that never takes a ``do_send`` slot. Which reply to
+    judge travels in the hidden ``ask_judge`` box, read by the browser when the event starts (a ``gr.State`` is
+    read when the queue gets to it, by then perhaps a later reply's); ``trigger_mode="multiple"`` lets a quick
+    trainee's next unsure reply be judged while the last is still being asked (the default "once" would drop it);
+    the progress overlay stays hidden so the offline grade is never covered."""
+    return event.then(fn, inputs, [output], concurrency_id="llm-judge", concurrency_limit=JUDGE_SLOTS,
+                      trigger_mode="multiple", show_progress="hidden")
 
 
 def build(services: Services, user_state: gr.State, i18n) -> dict:
@@ -60,6 +88,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
                 nav_buttons = [gr.Button(size="sm", elem_id=f"nav-{i}") for i in range(3)]
             reply = gr.Textbox(label=i18n("your_reply"), lines=2, elem_id="reply-box")
             sent = gr.Textbox(visible="hidden", elem_id="reply-sent")  # the reply taken from the box at send
+            # the unsure reply to ask the LLM judge about: {"session", "idx", "lang", "hints"} as JSON, or ""
+            ask_judge = gr.Textbox(visible="hidden", elem_id="judge-ask")
             with gr.Row():
                 send = gr.Button(i18n("send"), variant="primary", elem_id="send-btn")
                 end = gr.Button(i18n("end"), elem_id="end-btn")
@@ -203,17 +233,19 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
     resume_btn.click(do_resume, [open_state, user_state], start_outputs)
 
     def do_send(text, history, sess, user):
+        """Grade the reply and stream the customer's answer; the last output (``ask_judge``) names an unsure
+        reply for the LLM judge chained after this event (``chain_second_opinion``), "" otherwise."""
         lang = (sess or {}).get("lang") or lang_of(user)
         rest = [keep] * 11  # chat .. background: the same outputs as below, unchanged
         if not sess:
-            yield (*rest, keep, t("no_session", lang))
+            yield (*rest, keep, t("no_session", lang), "")
             return
         if not (text or "").strip():
-            yield (*rest, keep, t("empty_reply", lang))
+            yield (*rest, keep, t("empty_reply", lang), "")
             return
         before = list(history or [])
         history = before + [{"role": "user", "content": esc(text)}, {"role": "assistant", "content": "…"}]
-        yield history, keep, sess, gr.update(visible=False), *[keep] * 3, keep, keep, keep, keep, keep, ""
+        yield history, keep, sess, gr.update(visible=False), *[keep] * 3, keep, keep, keep, keep, keep, "", ""
         streamed, turn = SpokenLine(), None
         try:
             for item in services.practice.reply_stream(sess["id"], user["id"], text):
@@ -222,11 +254,11 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
                     if item.kind == "notice":
                         gr.Info(item.text)
                     history[-1] = {"role": "assistant", "content": esc(streamed.text) or "…"}
-                    yield history, *[keep] * 12
+                    yield history, *[keep] * 13
                 else:
                     turn = item
         except Exception as exc:  # the reply was not taken: put the chat back and say why, in the page's language
-            yield before, *[keep] * 11, error_text(exc, lang)
+            yield before, *[keep] * 11, error_text(exc, lang), ""
             return
         history[-1] = {"role": "assistant", "content": esc(turn.customer_text)}
         options = nav_options(turn.grade) if sess.get("hints") else []
@@ -234,21 +266,44 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
         labels = [gr.update(value=o.get("label_" + lang) or o.get("label_zh", "")) for o in options[:3]]
         labels += [keep] * (3 - len(labels))
         grade = turn.grade if sess.get("hints") else {**turn.grade, "suggestion": ""}
+        grade_md_text, ask = grade_markdown(grade, lang), ""
+        if needs_second_opinion(turn.grade):  # shown now; the judge's view replaces "asking…" when it comes
+            grade_md_text += "\n\n" + judge_markdown(None, lang)
+            ask = json.dumps({"session": sess["id"], "idx": turn.idx, "lang": lang, "hints": bool(sess.get("hints"))})
         card_md, plot = keep, keep
         if turn.ended:
             card_md, plot = finish(sess, user)
-        yield (history, grade_markdown(grade, lang), sess, gr.update(visible=bool(options)), *labels, card_md,
+        yield (history, grade_md_text, sess, gr.update(visible=bool(options)), *labels, card_md,
                customer_audio(turn.customer_text, sess),
-               "" if turn.ended else hints_for(sess, turn.objection), background(sess), plot, "")
+               "" if turn.ended else hints_for(sess, turn.objection), background(sess), plot, "", ask)
         if not turn.ended:  # shown: read it while the trainee does, so the next grade embeds the reply alone
             services.practice.read_ahead(sess["id"], user["id"])
 
+    def do_second_opinion(ask, sess, user):
+        """The LLM judge's view of an unsure reply, added under its offline grade; the panel is left alone when
+        the trainee has since moved on (another reply or session): the opinion is stored for the mentor anyway."""
+        if not ask or not user:
+            return keep
+        try:  # the box comes from the browser: another user's session or a reply that is not one is refused
+            want = json.loads(ask)
+            grade = services.practice.second_opinion(want["session"], user["id"], want["idx"])
+            current = (sess or {}).get("id") == want["session"] and services.practice.is_last_reply(
+                want["session"], want["idx"])
+        except Exception as exc:  # noqa: BLE001 - the offline grade on the page stands whatever happens here
+            log.warning("second opinion for %s failed: %s", ask[:200], exc)
+            return keep
+        if grade is None or not current:
+            return keep
+        return grade_markdown(grade if want.get("hints") else {**grade, "suggestion": ""}, want.get("lang", "zh"))
+
     # the reply box is never an output of do_send: it is emptied in the browser when the reply is taken
     send_outputs = [chat, grade_md, session_state, nav_row, *nav_buttons, scorecard_md, voice, hints_md,
-                    background_md, steps_plot, notice]
+                    background_md, steps_plot, notice, ask_judge]
     for trigger in (send.click, reply.submit):
-        trigger(None, [reply], [sent, reply], js=TAKE_REPLY_JS, queue=False).then(
+        sent_event = trigger(None, [reply], [sent, reply], js=TAKE_REPLY_JS, queue=False).then(
             do_send, [sent, chat, session_state, user_state], send_outputs)
+        if llm_enabled():  # offline the page is wired exactly as before: no extra event per reply
+            chain_second_opinion(sent_event, do_second_opinion, [ask_judge, session_state, user_state], grade_md)
 
     for i, button in enumerate(nav_buttons):
         def insert(current, sess, i=i):
@@ -272,7 +327,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
             gates = progress.get("gates") or []
             pending = [g for g in gates if g.get("status") not in {"passed", "signed_off"}]
             if pending:
-                md += "\n\n" + next_gate_markdown(pending[0].get("title"), pending[0]["id"], lang)
+                md += "\n\n" + next_gate_markdown(pending[0].get("title"), pending[0]["id"], lang,
+                                                   (pending[0].get("note") or {}).get(lang, ""))
         except Exception:  # progression is optional for the scorecard itself
             pass
         steps = card.get("step_averages") or {}

@@ -31,7 +31,7 @@ WORDS = {
            "score": "得分", "original": "原始分", "steps": "步骤", "anti": "反模式", "evidence": "依据",
            "reviews": "导师点评", "gates_passed": "已通过关卡", "awaiting": "待签字", "sessions": "练习次数",
            "no_data": "暂无数据", "saved": "已保存", "unsure": "评分把握不大，请复核",
-           "unsure_waiting": "待复核的评分"},
+           "unsure_waiting": "待复核的评分", "review_could_open": "复核评分后可能通过"},
     "en": {"filters": "Filters", "trainee": "Trainee", "scenario": "Scenario", "min": "Min score", "max": "Max score",
            "since": "From (YYYY-MM-DD)", "until": "To", "objection": "Objection type", "search": "Search",
            "session": "Session id", "open": "Open", "turn": "Turn id (turn_id)", "new_score": "New score",
@@ -47,7 +47,7 @@ WORDS = {
            "anti": "anti-patterns", "evidence": "evidence", "reviews": "Mentor reviews",
            "gates_passed": "Gates passed", "awaiting": "Awaiting sign-off", "sessions": "Sessions",
            "no_data": "No data yet", "saved": "Saved", "unsure": "unsure grade, please review",
-           "unsure_waiting": "Unsure grades to review"},
+           "unsure_waiting": "Unsure grades to review", "review_could_open": "a review may open it"},
 }
 SESSION_COLUMNS = ["session_id", "trainee", "scenario_id", "score", "unsure", "status", "mode", "objections",
                    "started_at"]
@@ -108,6 +108,17 @@ def _num(value: Any) -> str:
         return esc(value)
 
 
+def stored_opinion_html(judge: dict[str, Any], lang: str) -> str:
+    """The LLM judge's second opinion stored with an unsure grade, under it: score, model and reason, or why it
+    failed (the mentor sees the server's words; the trainee was only told it was unavailable)."""
+    if judge.get("error") or judge.get("score") is None:
+        said = f"<b>{review_llm.w('failed', lang)}</b>: {esc(judge.get('error') or '-')}"
+    else:
+        said = (f"<b>{review_llm.w('judge', lang)}</b> ({esc(judge.get('model') or '?')}): {esc(judge['score'])}"
+                f" · {esc(judge.get('rationale') or '')} {review_llm.w('never', lang)}")
+    return f"<br><small class='rv-judge'>{said}</small>"
+
+
 def transcript_html(detail: dict[str, Any], lang: str) -> str:
     """A session's turns with per-turn score, steps, anti-patterns and the same readable evidence the trainee
     saw; every text escaped and every id shown as words."""
@@ -146,6 +157,8 @@ def transcript_html(detail: dict[str, Any], lang: str) -> str:
             if rows:
                 body += (f"<br><small>{w('evidence', lang)}:</small><ul style='margin:0'>"
                          + "".join(f"<li><small>{row}</small></li>" for row in rows) + "</ul>")
+            if isinstance(grade.get("judge"), dict):  # asked on its own during practice (unsure grades)
+                body += stored_opinion_html(grade["judge"], lang)
         parts.append(f"<div style='padding:4px 8px;margin:2px 0;{style}'>{body}</div>")
     if detail["reviews"]:
         parts.append(f"<h4>{w('reviews', lang)}</h4><ul class='rv-audit'>")
@@ -230,12 +243,21 @@ def team_markdown(overview: dict[str, Any], lang: str) -> str:
         titles = {g.id: (g.title.en if lang == "en" else g.title.zh) for g in load_gates()}
         return esc(", ".join(titles.get(i, i) for i in ids) or "-")
 
+    def awaiting(trainee: dict[str, Any]) -> str:
+        """Gates awaiting sign-off, then those a review of unsure grades may open (marked so)."""
+        held = gate_names(trainee["awaiting_signoff"])
+        could = trainee.get("review_could_open") or []
+        if not could:
+            return held
+        mark = w("review_could_open", lang)
+        return (held + "; " if trainee["awaiting_signoff"] else "") + f"{gate_names(could)} ({mark})"
+
     lines = [f"| {w('trainee', lang)} | {w('sessions', lang)} | {w('gates_passed', lang)} | {w('awaiting', lang)} "
              f"| {w('objection', lang)} | {w('unsure_waiting', lang)} |", "|---|---|---|---|---|---|"]
     for t in overview["trainees"]:
         weak = ", ".join(f"{label('objection', d['objection'], lang)} {d['mean']:g}" for d in t["weakest"]) or "-"
         lines.append(f"| {esc(t['name'])} ({esc(t['trainee'])}) | {t['sessions']} | "
-                     f"{gate_names(t['gates_passed'])} | {gate_names(t['awaiting_signoff'])} | {weak} | "
+                     f"{gate_names(t['gates_passed'])} | {awaiting(t)} | {weak} | "
                      f"{t.get('unsure', 0)} |")
     return "\n".join(lines)
 
@@ -299,7 +321,8 @@ def build(services: Services, user_state: gr.State, i18n) -> dict:
     with gr.Row():
         s_trainee = gr.Dropdown(label="学员 / Trainee", choices=[], elem_id="rv-signoff-trainee")
         s_gate = gr.Dropdown(label="关卡 / Gate", choices=[(f"{g.title.zh} / {g.title.en}", g.id)
-                                                         for g in load_gates() if g.signoff], elem_id="rv-gate")
+                                                         for g in load_gates() if g.signoff or g.review_unsure],
+                             elem_id="rv-gate")  # a gate held for unsure grades can be signed off too
         signoff_btn = gr.Button("签字通过 / Sign off", elem_id="rv-signoff")
     with gr.Accordion("实时观摩 / Live guided sessions", open=False):
         live_table = gr.Dataframe(headers=["session_id", "trainee", "scenario_id", "started_at"], value=[],
